@@ -1,0 +1,190 @@
+//! Accounts: creation (self sign-up and by an admin), lookup, listing, admin changes, and the
+//! first admin from configuration.
+
+use crate::api::{NewUser, User, UserUpdate};
+use crate::Ctx;
+use service_kit::db::{DbError, Row, Value};
+use service_kit::page::{Page, PageRequest};
+use service_kit::token::Role;
+use service_kit::{new_id, params, Problem};
+
+const USER_COLUMNS: &str = "id, email, display_name, role, disabled, created_at";
+
+fn user_from_row(row: Row<'_>) -> Result<User, Problem> {
+    let role: String = row.get("role")?;
+    Ok(User {
+        id: row.get("id")?,
+        email: row.get("email")?,
+        display_name: row.get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| Problem::internal(format!("stored role {role}")))?,
+        disabled: row.get("disabled")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+/// Creates an account. A taken email is a 409 naming `email`.
+pub fn create(ctx: &Ctx, new: &NewUser) -> Result<User, Problem> {
+    let id = new_id(ctx.now);
+    let now = ctx.now.to_string();
+    let hash = new.password.hash();
+    let result = ctx.db.execute(
+        &format!(
+            "INSERT INTO auth_users (id, email, display_name, role, password_hash, disabled, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING {USER_COLUMNS}"
+        ),
+        params![id, new.email.as_str(), new.display_name.as_str(), new.role.as_str(), hash, now.as_str(), now.as_str()],
+    );
+    match result {
+        Ok(rows) => user_from_row(
+            rows.first()
+                .ok_or_else(|| Problem::internal("insert returned nothing"))?,
+        ),
+        Err(e) if e.is_unique_violation() => Err(Problem::conflict(
+            "email-taken",
+            "an account with this email already exists",
+        )
+        .with_field("email", "is already registered")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn get(ctx: &Ctx, id: &str) -> Result<Option<User>, Problem> {
+    let rows = ctx.db.execute(
+        &format!("SELECT {USER_COLUMNS} FROM auth_users WHERE id = ?"),
+        params![id],
+    )?;
+    rows.first().map(user_from_row).transpose()
+}
+
+/// The account and its password hash, for sign-in.
+pub fn find_credentials(ctx: &Ctx, email: &str) -> Result<Option<(User, String)>, Problem> {
+    let rows = ctx.db.execute(
+        &format!("SELECT {USER_COLUMNS}, password_hash FROM auth_users WHERE email = ?"),
+        params![email.trim().to_lowercase()],
+    )?;
+    match rows.first() {
+        None => Ok(None),
+        Some(row) => Ok(Some((user_from_row(row)?, row.get("password_hash")?))),
+    }
+}
+
+/// Accounts in creation order, optionally of one role.
+pub fn list(ctx: &Ctx, role: Option<Role>, page: &PageRequest) -> Result<Page<User>, Problem> {
+    let rows = ctx.db.execute(
+        &format!(
+            "SELECT {USER_COLUMNS} FROM auth_users
+             WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR id > ?2)
+             ORDER BY id LIMIT ?3"
+        ),
+        &[
+            Value::from(role.map(Role::as_str)),
+            Value::from(page.after.clone()),
+            Value::Integer(page.fetch_limit()),
+        ],
+    )?;
+    let users = rows
+        .iter()
+        .map(user_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_fetched(users, page, |u| u.id.clone()))
+}
+
+/// An admin's change to an account. An admin cannot disable or demote themselves, so a clinic
+/// always keeps at least the admin who is acting.
+pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<User, Problem> {
+    if actor == id
+        && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(Problem::conflict(
+            "self-lockout",
+            "admins cannot disable or demote their own account",
+        ));
+    }
+    let rows = ctx.db.execute(
+        &format!(
+            "UPDATE auth_users SET
+               disabled = COALESCE(?1, disabled),
+               role = COALESCE(?2, role),
+               display_name = COALESCE(?3, display_name),
+               updated_at = ?4
+             WHERE id = ?5 RETURNING {USER_COLUMNS}"
+        ),
+        &[
+            Value::from(change.disabled),
+            Value::from(change.role.map(Role::as_str)),
+            Value::from(change.display_name.as_ref().map(|n| n.as_str())),
+            Value::from(ctx.now.to_string()),
+            Value::from(id),
+        ],
+    )?;
+    let user = rows
+        .first()
+        .map(user_from_row)
+        .transpose()?
+        .ok_or_else(|| Problem::not_found("no such user"))?;
+    if user.disabled || change.role.is_some() {
+        // Sign the user out everywhere: a disabled account must not refresh, and a changed role
+        // should reach new tokens at once.
+        crate::sessions::revoke_all(
+            ctx,
+            &user.id,
+            if user.disabled {
+                "disabled"
+            } else {
+                "role-changed"
+            },
+        )?;
+    }
+    Ok(user)
+}
+
+/// Creates the first admin from the `admin_email` / `admin_password` variables if no admin
+/// exists. Cheap when there is one (one indexed read); never replaces an existing admin.
+pub fn bootstrap_admin(ctx: &Ctx) -> Result<(), Problem> {
+    let (Some(email), Some(password)) =
+        (ctx.vars.get("admin_email"), ctx.vars.get("admin_password"))
+    else {
+        return Ok(());
+    };
+    let exists = ctx.db.execute(
+        "SELECT 1 AS x FROM auth_users WHERE role = 'admin' LIMIT 1",
+        params![],
+    )?;
+    if !exists.is_empty() {
+        return Ok(());
+    }
+    let new = match NewUser::parse(&email, "Administrator", &password, Role::Admin) {
+        Ok(n) => n,
+        Err(p) => {
+            eprintln!("auth: not creating the first admin from admin_email/admin_password: {p}");
+            return Ok(());
+        }
+    };
+    let now = ctx.now.to_string();
+    // Inserted only while no admin exists, decided in the statement itself.
+    let result = ctx.db.execute(
+        "INSERT INTO auth_users (id, email, display_name, role, password_hash, disabled, created_at, updated_at)
+         SELECT ?, ?, ?, 'admin', ?, 0, ?, ?
+         WHERE NOT EXISTS (SELECT 1 FROM auth_users WHERE role = 'admin')",
+        params![new_id(ctx.now), new.email.as_str(), new.display_name.as_str(), new.password.hash(), now.as_str(), now.as_str()],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(DbError::Constraint(m)) => {
+            eprintln!("auth: admin_email belongs to an existing non-admin account; not creating the first admin ({m})");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether any admin exists (reported by the health route so a fresh install says what to do).
+pub fn admin_exists(ctx: &Ctx) -> Result<bool, Problem> {
+    Ok(!ctx
+        .db
+        .execute(
+            "SELECT 1 AS x FROM auth_users WHERE role = 'admin' LIMIT 1",
+            params![],
+        )?
+        .is_empty())
+}

@@ -1,0 +1,121 @@
+//! web: serves the portal's static files. `spin.toml` mounts `web/` at `/` in this component's
+//! filesystem (`files`), so the files ship beside the wasm and can change without a rebuild.
+
+use http::{header, HeaderValue, StatusCode};
+use service_kit::http::{finish, with_body, Method, Reply, Request, Response};
+use service_kit::Problem;
+use std::path::{Component, Path, PathBuf};
+
+/// Serves `req` from the directory `root`.
+pub fn handle(req: &Request, root: &Path) -> Response {
+    finish(serve(req, root))
+}
+
+fn serve(req: &Request, root: &Path) -> Reply {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(Problem::method_not_allowed());
+    }
+    let rel = resolve(req.uri().path()).ok_or_else(|| Problem::not_found("no such page"))?;
+    let mut path = root.join(&rel);
+    if path.is_dir() {
+        path = path.join("index.html");
+    }
+    let bytes = std::fs::read(&path).map_err(|_| Problem::not_found("no such page"))?;
+    let mut resp = with_body(StatusCode::OK, content_type(&path), bytes);
+    let h = resp.headers_mut();
+    // Pages may load their own scripts, styles and images, and call the API on the same origin.
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    if req.method() == Method::HEAD {
+        resp.body_mut().clear();
+    }
+    Ok(resp)
+}
+
+/// The URL path as a relative file path, refusing anything that could climb out of the root.
+fn resolve(url_path: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in Path::new(url_path.trim_start_matches('/')).components() {
+        match c {
+            Component::Normal(part) => {
+                let s = part.to_str()?;
+                if s.starts_with('.') || s.contains('\\') || s.contains('%') {
+                    return None;
+                }
+                out.push(s);
+            }
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    service_kit::spin::serve(
+        req,
+        out,
+        0,
+        |req| async move { handle(&req, Path::new("/")) },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Response {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
+        handle(
+            &http::Request::builder().uri(path).body(vec![]).unwrap(),
+            root,
+        )
+    }
+
+    #[test]
+    fn serves_the_landing_page() {
+        let r = get("/");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        assert!(String::from_utf8_lossy(r.body()).contains("Healthe"));
+    }
+
+    #[test]
+    fn refuses_to_climb_out_of_the_root() {
+        for p in [
+            "/../Cargo.toml",
+            "/..%2fCargo.toml",
+            "/.git/config",
+            "/nope.html",
+        ] {
+            let r = get(p);
+            assert_eq!(r.status(), 404, "{p}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+        }
+    }
+}

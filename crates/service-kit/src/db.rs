@@ -1,0 +1,275 @@
+//! The storage seam: one small trait over SQLite, implemented by Spin's SQLite interface in
+//! wasm and by `rusqlite` in native tests, so domain code and its SQL are tested for real.
+//!
+//! Every call is one SQL statement in autocommit mode, the only shape every backend
+//! (local file, libSQL over the network) runs the same way. What must be atomic is one statement.
+
+use thiserror::Error;
+
+/// A SQLite value, as a parameter or a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Integer(v as i64)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Builds a parameter slice: `params![id, email, now]`.
+#[macro_export]
+macro_rules! params {
+    () => { &[] as &[$crate::db::Value] };
+    ($($v:expr),+ $(,)?) => { &[$($crate::db::Value::from($v)),+] as &[$crate::db::Value] };
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum DbError {
+    /// A UNIQUE / PRIMARY KEY / CHECK / FOREIGN KEY constraint refused the write.
+    #[error("constraint violated: {0}")]
+    Constraint(String),
+    /// The database stayed locked past the busy timeout.
+    #[error("database busy: {0}")]
+    Busy(String),
+    #[error("database error: {0}")]
+    Other(String),
+    #[error("column {column}: {message}")]
+    Column { column: String, message: String },
+}
+
+impl DbError {
+    /// Classifies a backend's error text. SQLite's messages are the only thing every backend
+    /// (rusqlite, Spin's host, libSQL) passes through unchanged.
+    pub fn from_message(msg: String) -> Self {
+        let lower = msg.to_ascii_lowercase();
+        if lower.contains("constraint") {
+            DbError::Constraint(msg)
+        } else if lower.contains("database is locked") || lower.contains("busy") {
+            DbError::Busy(msg)
+        } else {
+            DbError::Other(msg)
+        }
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Constraint(m) if m.to_ascii_uppercase().contains("UNIQUE"))
+    }
+}
+
+/// Rows returned by a statement.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(move |values| Row {
+            columns: &self.columns,
+            values,
+        })
+    }
+    pub fn first(&self) -> Option<Row<'_>> {
+        self.iter().next()
+    }
+}
+
+/// One row, read by column name.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> Row<'a> {
+    fn value(&self, column: &str) -> Result<&'a Value, DbError> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map(|i| &self.values[i])
+            .ok_or_else(|| DbError::Column {
+                column: column.into(),
+                message: "no such column in result".into(),
+            })
+    }
+
+    pub fn get<T: FromValue>(&self, column: &str) -> Result<T, DbError> {
+        T::from_value(self.value(column)?).map_err(|message| DbError::Column {
+            column: column.into(),
+            message,
+        })
+    }
+}
+
+/// Conversion from a column value.
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Result<Self, String>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Integer(i) => Ok(*i),
+            other => Err(format!("expected integer, got {other:?}")),
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Integer(i) => Ok(*i as f64),
+            other => Err(format!("expected real, got {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(format!("expected text, got {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            other => Err(format!("expected blob, got {other:?}")),
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// One open connection to one database label.
+pub trait Db {
+    /// Runs one SQL statement with positional (`?`, `?N`) parameters; returns its rows, if any.
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError>;
+}
+
+#[cfg(feature = "native")]
+mod native {
+    use super::*;
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+
+    /// `rusqlite` behind the `Db` trait, for native tests. Open it on a file to share it between
+    /// connections (as Spin's local backend does), or in memory for a private one.
+    pub struct SqliteDb {
+        conn: rusqlite::Connection,
+    }
+
+    impl SqliteDb {
+        pub fn open_in_memory() -> Self {
+            Self {
+                conn: rusqlite::Connection::open_in_memory().expect("open in-memory SQLite"),
+            }
+        }
+
+        pub fn open(path: &std::path::Path) -> Self {
+            Self {
+                conn: rusqlite::Connection::open(path).expect("open SQLite file"),
+            }
+        }
+    }
+
+    impl rusqlite::ToSql for Value {
+        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            Ok(match self {
+                Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+                Value::Integer(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+                Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+                Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+                Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            })
+        }
+    }
+
+    fn to_value(v: ValueRef<'_>) -> Value {
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+
+    impl Db for SqliteDb {
+        fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+            let err = |e: rusqlite::Error| DbError::from_message(e.to_string());
+            let mut stmt = self.conn.prepare(sql).map_err(err)?;
+            let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+            let n = columns.len();
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(params.iter()))
+                .map_err(err)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(err)? {
+                let mut values = Vec::with_capacity(n);
+                for i in 0..n {
+                    values.push(to_value(row.get_ref(i).map_err(err)?));
+                }
+                out.push(values);
+            }
+            Ok(Rows { columns, rows: out })
+        }
+    }
+}
+
+#[cfg(feature = "native")]
+pub use native::SqliteDb;

@@ -1,0 +1,125 @@
+//! Plain `http` crate request/response types and the helpers every service's router uses.
+//! No Spin types here: a service's whole request path runs natively in tests.
+
+use crate::problem::Problem;
+use http::{header, HeaderValue, StatusCode};
+use serde::Serialize;
+
+pub type Request = http::Request<Vec<u8>>;
+pub type Response = http::Response<Vec<u8>>;
+pub use http::Method;
+
+/// What a handler returns: a response, or a problem that becomes one.
+pub type Reply = Result<Response, Problem>;
+
+/// The path split into segments, for slice-pattern routing:
+/// `match (req.method(), segments(req).as_slice()) { (&Method::GET, ["api", "auth", "me"]) => … }`.
+/// Empty segments (from `//` or a trailing `/`) are dropped.
+pub fn segments(req: &Request) -> Vec<&str> {
+    req.uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Decoded query parameters, in order.
+pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The first value of a query parameter.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    query_pairs(req)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// A header as text, if present and valid UTF-8.
+pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The client's address as the host reports it (`spin-client-addr`, `ip:port`), without the port.
+pub fn client_ip(req: &Request) -> Option<String> {
+    let addr = header_str(req, "spin-client-addr")?;
+    let ip = match addr.parse::<std::net::SocketAddr>() {
+        Ok(sa) => sa.ip().to_string(),
+        Err(_) => addr.to_string(),
+    };
+    Some(ip)
+}
+
+/// Headers every response carries. APIs return data, never pages to frame or sniff.
+fn secure(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.entry("content-security-policy")
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A JSON response with the given status.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => with_body(status, "application/json", bytes),
+        Err(e) => problem_response(&Problem::internal(e)),
+    }
+}
+
+/// A response with a body of the given content type.
+pub fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut resp = http::Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    secure(resp)
+}
+
+/// 204 No Content.
+pub fn no_content() -> Response {
+    let mut resp = http::Response::new(Vec::new());
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    secure(resp)
+}
+
+/// The problem as an `application/problem+json` response.
+pub fn problem_response(p: &Problem) -> Response {
+    let body = serde_json::to_vec(p).unwrap_or_default();
+    let mut resp = with_body(p.status_code(), "application/problem+json", body);
+    if let Some(secs) = p.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if let Some(challenge) = p.www_authenticate() {
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    resp
+}
+
+/// Collapses a handler's result into the response to send.
+pub fn finish(reply: Reply) -> Response {
+    reply.unwrap_or_else(|p| problem_response(&p))
+}
+
+/// Sets a header on a response (builder style), for the few that differ from the defaults.
+pub fn set_header(mut resp: Response, name: &'static str, value: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+    resp
+}

@@ -1,0 +1,235 @@
+//! Versioned schema migrations, owned and applied by each service on its own database label.
+//!
+//! Applied versions are rows of `schema_migrations(service, version)` — not `PRAGMA user_version`,
+//! which would collide when several labels point at one database (Fermyon Cloud). Applying runs
+//! under `BEGIN IMMEDIATE` on one connection, so two first requests arriving at once serialise:
+//! the second waits for the write lock, then finds the work done.
+
+use crate::db::{Db, DbError, Value};
+use crate::params;
+
+/// One migration file, `NNNN_<what>.sql`, embedded in the component with `include_str!`.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Declares a service's migrations from `migrations/<service>/` (paths relative to the crate):
+/// `migrations!("auth", "0001_init.sql", "0002_throttle.sql")`.
+#[macro_export]
+macro_rules! migrations {
+    ($service:literal, $($file:literal),+ $(,)?) => {
+        &[$($crate::migrate::Migration::from_file(
+            $file,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/", $service, "/", $file)),
+        )),+]
+    };
+}
+
+impl Migration {
+    /// The version is the file name's leading number.
+    pub const fn from_file(name: &'static str, sql: &'static str) -> Self {
+        let bytes = name.as_bytes();
+        let mut version: i64 = 0;
+        let mut i = 0;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            version = version * 10 + (bytes[i] - b'0') as i64;
+            i += 1;
+        }
+        assert!(
+            i > 0 && version > 0,
+            "migration file names start with a version number"
+        );
+        Migration { version, name, sql }
+    }
+}
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    service TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (service, version)
+)";
+
+fn current_version(db: &dyn Db, service: &str) -> Result<i64, DbError> {
+    let rows = db.execute(
+        "SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE service = ?",
+        params![service],
+    )?;
+    rows.first().map(|r| r.get::<i64>("v")).unwrap_or(Ok(0))
+}
+
+/// Brings `service`'s schema up to date. Cheap when it already is: one indexed read.
+pub fn apply(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(), DbError> {
+    let latest = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    match current_version(db, service) {
+        Ok(v) if v >= latest => return Ok(()),
+        Ok(_) => {}
+        Err(DbError::Other(m)) if m.contains("no such table") => {
+            db.execute(CREATE_TABLE, &[])?;
+        }
+        Err(e) => return Err(e),
+    }
+
+    db.execute("BEGIN IMMEDIATE", &[])?;
+    let result = apply_pending(db, service, migrations);
+    match result {
+        Ok(()) => db.execute("COMMIT", &[]).map(|_| ()),
+        Err(e) => {
+            let _ = db.execute("ROLLBACK", &[]);
+            Err(e)
+        }
+    }
+}
+
+fn apply_pending(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(), DbError> {
+    // Re-read under the write lock: another request may have applied them while we waited.
+    let current = current_version(db, service)?;
+    let mut pending: Vec<&Migration> = migrations.iter().filter(|m| m.version > current).collect();
+    pending.sort_by_key(|m| m.version);
+    let now = jiff::Timestamp::now().to_string();
+    for m in pending {
+        for stmt in split_statements(m.sql) {
+            db.execute(&stmt, &[])
+                .map_err(|e| DbError::Other(format!("migration {service}/{}: {e}", m.name)))?;
+        }
+        db.execute(
+            "INSERT INTO schema_migrations (service, version, name, applied_at) VALUES (?, ?, ?, ?)",
+            &[
+                Value::from(service),
+                Value::Integer(m.version),
+                Value::from(m.name),
+                Value::from(now.as_str()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Splits a SQL script into statements: on `;` outside quotes and comments, except inside a
+/// `CREATE TRIGGER … BEGIN … END` body. Spin's SQLite interface runs one statement per call.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => {
+                current.push(c);
+                // A doubled quote inside a literal is an escaped quote: the loop handles it by
+                // closing and immediately reopening.
+                for d in chars.by_ref() {
+                    current.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '[' => {
+                current.push(c);
+                for d in chars.by_ref() {
+                    current.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        current.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+                current.push(' ');
+            }
+            ';' => {
+                if is_open_trigger(&current) {
+                    current.push(';');
+                } else {
+                    push_statement(&mut out, &mut current);
+                }
+            }
+            _ => current.push(c),
+        }
+    }
+    push_statement(&mut out, &mut current);
+    out
+}
+
+fn push_statement(out: &mut Vec<String>, current: &mut String) {
+    let stmt = current.trim();
+    if !stmt.is_empty() {
+        out.push(stmt.to_string());
+    }
+    current.clear();
+}
+
+/// True while `text` is a `CREATE [TEMP] TRIGGER` whose body has not reached its final `END`.
+/// `CASE … END` inside the body nests, so keywords are counted, not just the last one read.
+fn is_open_trigger(text: &str) -> bool {
+    let mut words = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase());
+    let first_three: Vec<String> = words.by_ref().take(3).collect();
+    let is_trigger = first_three.first().map(String::as_str) == Some("CREATE")
+        && first_three[1..].iter().any(|w| w == "TRIGGER");
+    if !is_trigger {
+        return false;
+    }
+    let (mut began, mut depth) = (false, 0i32);
+    for w in first_three.into_iter().chain(words) {
+        match w.as_str() {
+            "BEGIN" => {
+                began = true;
+                depth += 1;
+            }
+            "CASE" => depth += 1,
+            "END" => depth -= 1,
+            _ => {}
+        }
+    }
+    !began || depth > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_plain_statements_and_keeps_literals_whole() {
+        let s = split_statements(
+            "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT DEFAULT 'a;b');\n/* c; */ INSERT INTO a VALUES ('it''s; ok');",
+        );
+        assert_eq!(
+            s,
+            vec![
+                "CREATE TABLE a (x TEXT DEFAULT 'a;b')",
+                "INSERT INTO a VALUES ('it''s; ok')"
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_a_trigger_body_whole() {
+        let s = split_statements(
+            "CREATE TABLE t (x);\nCREATE TRIGGER t_ai AFTER INSERT ON t BEGIN\n  INSERT INTO log VALUES (CASE WHEN NEW.x THEN 1 ELSE 0 END);\n  INSERT INTO log VALUES (2);\nEND;\nCREATE TABLE u (y);",
+        );
+        assert_eq!(s.len(), 3, "{s:#?}");
+        assert!(s[1].starts_with("CREATE TRIGGER") && s[1].ends_with("END"));
+    }
+}
