@@ -1,0 +1,341 @@
+//! Loading the app (manifest, runtime config, variables, components) and running one request
+//! through a fresh component instance, as Spin does for WASI 0.2 HTTP components.
+
+use crate::manifest::{FileMount, Manifest, RouteConfig};
+use crate::outbound::AllowedHost;
+use crate::routes::{RouteMatch, Router};
+use crate::runtime_config::RuntimeConfig;
+use crate::spin_host::KV_SCHEMA;
+use crate::state::{HostState, Outbound};
+use crate::variables;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::error::Context;
+use wasmtime::{bail, Result};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+pub struct AppOptions {
+    /// The directory holding `spin.toml`; component sources and `files` resolve against it.
+    pub app_dir: PathBuf,
+    pub runtime_config: Option<PathBuf>,
+    /// What relative SQLite paths resolve against (Spin: the working directory).
+    pub working_dir: PathBuf,
+    /// Where Spin's default stores live (Spin: `.spin/` beside the manifest).
+    pub state_dir: PathBuf,
+    /// The environment `SPIN_VARIABLE_*` values are read from.
+    pub env: HashMap<String, String>,
+}
+
+/// What one component is granted, resolved once at load.
+pub struct ComponentRuntime {
+    pub id: String,
+    pub sqlite: HashMap<String, PathBuf>,
+    pub key_value: HashMap<String, PathBuf>,
+    pub variables: HashMap<String, String>,
+    pub allowed_hosts: Vec<AllowedHost>,
+    pub environment: Vec<(String, String)>,
+    files: Vec<(PathBuf, String)>,
+    pre: ProxyPre<HostState>,
+}
+
+pub struct App {
+    engine: Engine,
+    router: Router,
+    components: HashMap<String, Arc<ComponentRuntime>>,
+}
+
+fn engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    // A fresh instance per request, as Spin makes: the pooling allocator keeps that cheap.
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(1000);
+    pool.total_memories(1000);
+    pool.total_tables(1000);
+    pool.total_core_instances(1000);
+    pool.max_memory_size(512 << 20);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // Compiled components are cached on disk, so later runs skip compilation.
+    if let Ok(cache) = wasmtime::Cache::from_file(None) {
+        config.cache(Some(cache));
+    }
+    Engine::new(&config)
+}
+
+impl App {
+    pub fn load(opts: &AppOptions) -> Result<Arc<App>> {
+        let manifest = Manifest::load(&opts.app_dir.join("spin.toml"))?;
+        std::fs::create_dir_all(&opts.state_dir)?;
+        let rc = RuntimeConfig::load(
+            opts.runtime_config.as_deref(),
+            &opts.working_dir,
+            &opts.state_dir,
+        )?;
+        let app_vars = variables::resolve_app(&manifest.variables, &opts.env)?;
+        let engine = engine()?;
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::bindings::fermyon::spin::sqlite::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+        crate::bindings::fermyon::spin::key_value::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+        crate::bindings::fermyon::spin::variables::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+
+        let mut components = HashMap::new();
+        for (id, def) in &manifest.component {
+            let sqlite = grant(id, "sqlite_databases", &def.sqlite_databases, &rc.sqlite)?;
+            let key_value = grant(id, "key_value_stores", &def.key_value_stores, &rc.key_value)?;
+            for path in sqlite.values().chain(key_value.values()) {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+            for path in key_value.values() {
+                rusqlite::Connection::open(path)?.execute(KV_SCHEMA, [])?;
+            }
+            let allowed_hosts = def
+                .allowed_outbound_hosts
+                .iter()
+                .map(|h| AllowedHost::parse(&variables::expand(h, &app_vars)?))
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| format!("component {id}: allowed_outbound_hosts"))?;
+            let files = def
+                .files
+                .iter()
+                .map(|f| match f {
+                    FileMount::Mapping {
+                        source,
+                        destination,
+                    } => (opts.app_dir.join(source), destination.clone()),
+                    // A pattern mounts the app directory's files at their relative paths; the
+                    // host mounts the pattern's base directory (see README).
+                    FileMount::Pattern(p) => {
+                        let base = p.split(['*', '?', '[']).next().unwrap_or("");
+                        let base = Path::new(base).parent().unwrap_or(Path::new(""));
+                        (opts.app_dir.join(base), format!("/{}", base.display()))
+                    }
+                })
+                .collect();
+            if !def.dependencies.is_empty() {
+                bail!("component {id}: dependencies are not composed by this host yet");
+            }
+            let source = opts.app_dir.join(&def.source);
+            let component = Component::from_file(&engine, &source)
+                .with_context(|| format!("component {id}: loading {}", source.display()))?;
+            let pre = ProxyPre::new(
+                linker
+                    .instantiate_pre(&component)
+                    .with_context(|| format!("component {id}: linking"))?,
+            )?;
+            components.insert(
+                id.clone(),
+                Arc::new(ComponentRuntime {
+                    id: id.clone(),
+                    sqlite,
+                    key_value,
+                    variables: variables::resolve_component(def, &app_vars)
+                        .with_context(|| format!("component {id}: variables"))?,
+                    allowed_hosts,
+                    environment: def
+                        .environment
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                    files,
+                    pre,
+                }),
+            );
+        }
+        let router = Router::new(manifest.trigger.http.iter().filter_map(|t| match &t.route {
+            RouteConfig::Path(p) => Some((t.component.as_str(), p.as_str())),
+            RouteConfig::Private { .. } => None,
+        }));
+        Ok(Arc::new(App {
+            engine,
+            router,
+            components,
+        }))
+    }
+
+    /// Routes a request from outside.
+    pub fn route(&self, path: &str) -> Option<RouteMatch> {
+        self.router.route(path)
+    }
+
+    /// Runs a request through a fresh instance of the matched component and collects its answer.
+    /// A trap is a 500, and the host keeps serving.
+    pub async fn dispatch(
+        self: &Arc<Self>,
+        route: RouteMatch,
+        mut parts: http::request::Parts,
+        body: Bytes,
+        client: SocketAddr,
+    ) -> Result<http::Response<Bytes>> {
+        let Some(component) = self.components.get(&route.component).cloned() else {
+            return Ok(text(404, "no such component"));
+        };
+        set_spin_headers(&mut parts, &route, client);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdout().inherit_stderr();
+        for (k, v) in &component.environment {
+            wasi.env(k, v);
+        }
+        for (host, guest) in &component.files {
+            wasi.preopened_dir(host, guest, FsPerms::ReadOnly)?;
+        }
+        let state = HostState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            outbound: Outbound {
+                app: self.clone(),
+                component: component.clone(),
+            },
+            component: component.clone(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        let request = http::Request::from_parts(
+            parts,
+            crate::state::full(body)
+                .map_err(|never| -> wasmtime_wasi_http::Error { match never {} }),
+        );
+        let req = wasmtime_wasi_http::WasiHttpView::http(store.data_mut()).new_incoming_request(
+            wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http,
+            request,
+        )?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let out =
+            wasmtime_wasi_http::WasiHttpView::http(store.data_mut()).new_response_outparam(tx)?;
+        let pre = component.pre.clone();
+        let task = tokio::spawn(async move {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, req, out)
+                .await
+        });
+        match rx.await {
+            Ok(Ok(resp)) => {
+                let (parts, body) = resp.into_parts();
+                let collected = body.collect().await;
+                let finished = task.await;
+                match (collected, finished) {
+                    (Ok(b), Ok(Ok(()))) => Ok(http::Response::from_parts(parts, b.to_bytes())),
+                    (_, Ok(Err(trap))) => Ok(trapped(&component.id, &trap)),
+                    (Err(e), _) => Ok(text(
+                        500,
+                        &format!("the component's response body failed: {e:?}"),
+                    )),
+                    (_, Err(join)) => {
+                        Ok(text(500, &format!("the component's task failed: {join}")))
+                    }
+                }
+            }
+            Ok(Err(code)) => Ok(text(
+                500,
+                &format!("the component answered with an error: {code:?}"),
+            )),
+            Err(_) => match task.await {
+                Ok(Err(trap)) => Ok(trapped(&component.id, &trap)),
+                Ok(Ok(())) => Ok(text(500, "the component never sent a response")),
+                Err(join) => Ok(text(500, &format!("the component's task failed: {join}"))),
+            },
+        }
+    }
+}
+
+fn trapped(id: &str, trap: &wasmtime::Error) -> http::Response<Bytes> {
+    eprintln!("test-host: component {id} trapped: {trap:?}");
+    text(500, "the component trapped")
+}
+
+pub fn text(status: u16, body: &str) -> http::Response<Bytes> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Bytes::from(body.to_string()))
+        .expect("static response")
+}
+
+/// The labels a component names, resolved; naming one the runtime config does not define stops
+/// the app from starting, as in Spin.
+fn grant(
+    id: &str,
+    what: &str,
+    labels: &[String],
+    defined: &std::collections::BTreeMap<String, PathBuf>,
+) -> Result<HashMap<String, PathBuf>> {
+    labels
+        .iter()
+        .map(|l| match defined.get(l) {
+            Some(p) => Ok((l.clone(), p.clone())),
+            None => {
+                bail!("component {id} uses {what} label {l:?}, which no runtime config defines")
+            }
+        })
+        .collect()
+}
+
+/// The headers Spin's HTTP trigger adds (`crates/trigger-http/src/headers.rs`).
+fn set_spin_headers(parts: &mut http::request::Parts, route: &RouteMatch, client: SocketAddr) {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".into());
+    let scheme = parts.uri.scheme_str().unwrap_or("http").to_string();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let mut set = |name: String, value: String| {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::try_from(name),
+            http::HeaderValue::try_from(value),
+        ) {
+            parts.headers.insert(n, v);
+        }
+    };
+    set(
+        "spin-full-url".into(),
+        format!("{scheme}://{host}{path_and_query}"),
+    );
+    set("spin-path-info".into(), route.path_info.clone());
+    set("spin-matched-route".into(), route.raw_route.clone());
+    set("spin-base-path".into(), "/".into());
+    set("spin-raw-component-route".into(), route.raw_route.clone());
+    set("spin-component-route".into(), route.component_route());
+    set("spin-client-addr".into(), client.to_string());
+    for (name, value) in &route.params {
+        set(
+            format!("spin-path-match-{}", name.to_ascii_lowercase()),
+            value.clone(),
+        );
+    }
+    // wasi-http needs an authority: from the URI, else from Host.
+    if parts.uri.authority().is_none() {
+        if let Ok(uri) = format!("{scheme}://{host}{path_and_query}").parse() {
+            parts.uri = uri;
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Spin's own host interfaces (`fermyon:spin/*@2.0.0`), implemented the way Spin's local backends
+//! behave: every `connection.open` is a new SQLite connection to the label's file (rusqlite's
+//! default 5 s busy timeout, the file's own journal mode, no ATTACH), and key-value stores are rows
+//! of one SQLite table per store file, as Spin's `spin` key-value backend keeps them.
+
+use crate::bindings::fermyon::spin::{key_value, sqlite, variables};
+use crate::state::HostState;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use wasmtime::component::Resource;
+
+/// An open `fermyon:spin/sqlite.connection`.
+pub struct SqliteConnection(rusqlite::Connection);
+
+/// An open `fermyon:spin/key-value.store`.
+pub struct KvStore {
+    conn: rusqlite::Connection,
+    label: String,
+}
+
+pub const KV_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
+    store TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (store, key))";
+
+impl sqlite::Host for HostState {}
+
+impl sqlite::HostConnection for HostState {
+    fn open(&mut self, database: String) -> Result<Resource<SqliteConnection>, sqlite::Error> {
+        let Some(path) = self.component.sqlite.get(&database) else {
+            return Err(sqlite::Error::AccessDenied);
+        };
+        let conn =
+            rusqlite::Connection::open(path).map_err(|e| sqlite::Error::Io(e.to_string()))?;
+        self.table
+            .push(SqliteConnection(conn))
+            .map_err(|e| sqlite::Error::Io(e.to_string()))
+    }
+
+    fn execute(
+        &mut self,
+        conn: Resource<SqliteConnection>,
+        statement: String,
+        parameters: Vec<sqlite::Value>,
+    ) -> Result<sqlite::QueryResult, sqlite::Error> {
+        let conn = &self
+            .table
+            .get(&conn)
+            .map_err(|_| sqlite::Error::InvalidConnection)?
+            .0;
+        execute(conn, &statement, &parameters).map_err(|e| sqlite::Error::Io(e.to_string()))
+    }
+
+    fn drop(&mut self, conn: Resource<SqliteConnection>) -> wasmtime::Result<()> {
+        self.table.delete(conn)?;
+        Ok(())
+    }
+}
+
+struct Param<'a>(&'a sqlite::Value);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            sqlite::Value::Integer(i) => ValueRef::Integer(*i),
+            sqlite::Value::Real(f) => ValueRef::Real(*f),
+            sqlite::Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            sqlite::Value::Blob(b) => ValueRef::Blob(b),
+            sqlite::Value::Null => ValueRef::Null,
+        }))
+    }
+}
+
+fn execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[sqlite::Value],
+) -> rusqlite::Result<sqlite::QueryResult> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns: Vec<String> = stmt
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let n = columns.len();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(Param)))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            values.push(match row.get_ref(i)? {
+                ValueRef::Null => sqlite::Value::Null,
+                ValueRef::Integer(i) => sqlite::Value::Integer(i),
+                ValueRef::Real(f) => sqlite::Value::Real(f),
+                ValueRef::Text(t) => sqlite::Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => sqlite::Value::Blob(b.to_vec()),
+            });
+        }
+        out.push(sqlite::RowResult { values });
+    }
+    Ok(sqlite::QueryResult { columns, rows: out })
+}
+
+impl key_value::Host for HostState {}
+
+fn kv_err(e: impl std::fmt::Display) -> key_value::Error {
+    key_value::Error::Other(e.to_string())
+}
+
+impl key_value::HostStore for HostState {
+    fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
+        let Some(path) = self.component.key_value.get(&label) else {
+            return Err(key_value::Error::AccessDenied);
+        };
+        let conn = rusqlite::Connection::open(path).map_err(kv_err)?;
+        self.table.push(KvStore { conn, label }).map_err(kv_err)
+    }
+
+    fn get(
+        &mut self,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value::Error> {
+        let s = self.table.get(&store).map_err(kv_err)?;
+        let mut stmt = s
+            .conn
+            .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
+            .map_err(kv_err)?;
+        let mut rows = stmt.query([&s.label, &key]).map_err(kv_err)?;
+        match rows.next().map_err(kv_err)? {
+            Some(row) => Ok(Some(row.get(0).map_err(kv_err)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn set(
+        &mut self,
+        store: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value::Error> {
+        let s = self.table.get(&store).map_err(kv_err)?;
+        s.conn
+            .execute(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![s.label, key, value],
+            )
+            .map_err(kv_err)?;
+        Ok(())
+    }
+
+    fn delete(&mut self, store: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
+        let s = self.table.get(&store).map_err(kv_err)?;
+        s.conn
+            .execute(
+                "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
+                [&s.label, &key],
+            )
+            .map_err(kv_err)?;
+        Ok(())
+    }
+
+    fn exists(&mut self, store: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
+        Ok(self.get(store, key)?.is_some())
+    }
+
+    fn get_keys(&mut self, store: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
+        let s = self.table.get(&store).map_err(kv_err)?;
+        let mut stmt = s
+            .conn
+            .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
+            .map_err(kv_err)?;
+        let keys = stmt
+            .query_map([&s.label], |r| r.get::<_, String>(0))
+            .map_err(kv_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(kv_err)?;
+        Ok(keys)
+    }
+
+    fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl variables::Host for HostState {
+    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        // Spin checks the name's shape first: lower-case letters, digits and underscores.
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(variables::Error::InvalidName(name));
+        }
+        self.component
+            .variables
+            .get(&name)
+            .cloned()
+            .ok_or(variables::Error::Undefined(name))
+    }
+}
