@@ -1,0 +1,278 @@
+//! The black-box suite's harness: where the app is, and a small HTTP client.
+//!
+//! `HEALTHE_URL` set: the suite runs against that running app (a real `spin up`), which must have
+//! been started with the suite's admin credentials (`HEALTHE_ADMIN_EMAIL` / `HEALTHE_ADMIN_PASSWORD`,
+//! defaults below) as `SPIN_VARIABLE_ADMIN_EMAIL` / `SPIN_VARIABLE_ADMIN_PASSWORD`.
+//! Unset: it builds the wasm (release, wasm32-wasip2) and starts the test host on a free port with a
+//! fresh state directory. Tests touch nothing but HTTP, and each makes its own users, so they are
+//! independent of each other, of order, and of earlier runs.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@healthe.test";
+pub const DEFAULT_ADMIN_PASSWORD: &str = "lantern orchard quietly ninety";
+/// A password the policy accepts, for the users tests create.
+pub const PASSWORD: &str = "violet tractor humming seven";
+
+pub fn admin_email() -> String {
+    std::env::var("HEALTHE_ADMIN_EMAIL").unwrap_or_else(|_| DEFAULT_ADMIN_EMAIL.into())
+}
+
+pub fn admin_password() -> String {
+    std::env::var("HEALTHE_ADMIN_PASSWORD").unwrap_or_else(|_| DEFAULT_ADMIN_PASSWORD.into())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Builds every component for wasm32-wasip2 in release (cargo skips what is up to date).
+pub fn build_wasm(packages: &[&str]) {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.args(["build", "--target", "wasm32-wasip2", "--release"]);
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let status = cmd
+        .current_dir(workspace_root())
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building the wasm components failed");
+}
+
+/// The app's components, as `spin build` builds them.
+pub const APP_PACKAGES: &[&str] = &["auth", "status", "web"];
+
+/// The base URL of the app under test.
+pub fn base_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("HEALTHE_URL") {
+            return url.trim_end_matches('/').to_string();
+        }
+        build_wasm(APP_PACKAGES);
+        let root = workspace_root();
+        let state =
+            std::env::temp_dir().join(format!("healthe-suite-{}-{}", std::process::id(), unique()));
+        std::fs::create_dir_all(&state).unwrap();
+        // The app's runtime config, placed in the fresh state directory so every store it names
+        // (SQLite against the working directory, key-value against the file's folder) lands there.
+        std::fs::copy(
+            root.join("runtime-config.toml"),
+            state.join("runtime-config.toml"),
+        )
+        .unwrap();
+        let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
+        env.insert("SPIN_VARIABLE_ADMIN_EMAIL".into(), admin_email());
+        env.insert("SPIN_VARIABLE_ADMIN_PASSWORD".into(), admin_password());
+        let host = test_host::spawn(
+            test_host::AppOptions {
+                app_dir: root,
+                runtime_config: Some(state.join("runtime-config.toml")),
+                working_dir: state.clone(),
+                state_dir: state.join(".spin"),
+                env,
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .expect("start the test host");
+        format!("http://{}", host.addr)
+    })
+}
+
+/// A value unique to this call, for emails and names that must not collide across tests and runs.
+pub fn unique() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}{n}{}", std::process::id())
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts an RFC 9457 problem with this status, and returns the fields it names.
+    pub fn problem(&self, status: u16) -> Vec<String> {
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {}: {}",
+            self.status, self.text
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert!(
+            body["type"].is_string() && body["title"].is_string() && body["detail"].is_string()
+        );
+        body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into()
+    })
+}
+
+/// Sends a request; `body` is sent as is with `content_type`.
+pub fn send(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Reply {
+    let url = format!("{}{}", base_url(), path);
+    let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+    if let Some(t) = token {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(ct) = content_type {
+        builder = builder.header("content-type", ct);
+    }
+    let request = builder.body(body.unwrap_or_default()).expect("request");
+    let mut response = agent()
+        .run(request)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(20 << 20)
+        .read_to_string()
+        .unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
+
+pub fn get(path: &str, token: Option<&str>) -> Reply {
+    send("GET", path, token, None, None)
+}
+
+pub fn post(path: &str, body: &Value, token: Option<&str>) -> Reply {
+    send(
+        "POST",
+        path,
+        token,
+        Some("application/json"),
+        Some(body.to_string().into_bytes()),
+    )
+}
+
+pub fn patch(path: &str, body: &Value, token: Option<&str>) -> Reply {
+    send(
+        "PATCH",
+        path,
+        token,
+        Some("application/json"),
+        Some(body.to_string().into_bytes()),
+    )
+}
+
+/// A signed-in user made for one test.
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub fn login(email: &str, password: &str) -> Reply {
+    post(
+        "/api/auth/login",
+        &serde_json::json!({"email": email, "password": password}),
+        None,
+    )
+}
+
+fn signed_in(email: &str, password: &str) -> User {
+    let r = login(email, password);
+    assert_eq!(r.status, 200, "login {email}: {}", r.text);
+    let b = r.json();
+    User {
+        id: b["user"]["id"].as_str().unwrap().to_string(),
+        email: email.to_string(),
+        access: b["access_token"].as_str().unwrap().to_string(),
+        refresh: b["refresh_token"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Registers a new patient and signs them in.
+pub fn new_patient() -> User {
+    let email = format!("patient-{}@example.com", unique());
+    let r = post(
+        "/api/auth/register",
+        &serde_json::json!({"email": email, "display_name": "Test Patient", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(r.status, 201, "register: {}", r.text);
+    signed_in(&email, PASSWORD)
+}
+
+/// The admin the app was started with, signed in.
+pub fn admin() -> User {
+    signed_in(&admin_email(), &admin_password())
+}
+
+/// An account of `role` created by the admin, signed in.
+pub fn new_user(role: &str) -> User {
+    let email = format!("{role}-{}@example.com", unique());
+    let r = post(
+        "/api/auth/users",
+        &serde_json::json!({"email": email, "display_name": format!("Test {role}"), "password": PASSWORD, "role": role}),
+        Some(&admin().access),
+    );
+    assert_eq!(r.status, 201, "create {role}: {}", r.text);
+    signed_in(&email, PASSWORD)
+}

@@ -1,0 +1,314 @@
+//! auth, end to end over HTTP: the real auth.wasm behind the router, as a client sees it.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use blackbox::*;
+use serde_json::json;
+
+#[test]
+fn register_login_me_refresh_logout() {
+    let email = format!("Flow-{}@Example.com", unique());
+    let r = post(
+        "/api/auth/register",
+        &json!({"email": email, "display_name": "  Flo  ", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let user = r.json();
+    assert_eq!(user["email"], email.to_lowercase());
+    assert_eq!(user["display_name"], "Flo");
+    assert_eq!(user["role"], "patient");
+    assert!(user.get("password_hash").is_none());
+
+    let r = login(&email.to_uppercase(), PASSWORD);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let tokens = r.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert!(tokens["expires_in"].as_i64().unwrap() <= 900);
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+
+    let me = get("/api/auth/me", Some(access));
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["id"], user["id"]);
+
+    let r = post(
+        "/api/auth/refresh",
+        &json!({"refresh_token": refresh}),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let next = r.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(next, refresh);
+    assert_eq!(
+        get(
+            "/api/auth/me",
+            Some(r.json()["access_token"].as_str().unwrap())
+        )
+        .status,
+        200
+    );
+
+    assert_eq!(
+        post("/api/auth/logout", &json!({"refresh_token": next}), None).status,
+        204
+    );
+    post("/api/auth/refresh", &json!({"refresh_token": next}), None).problem(401);
+}
+
+#[test]
+fn a_replayed_refresh_token_revokes_its_sign_in() {
+    let u = new_patient();
+    let r = post(
+        "/api/auth/refresh",
+        &json!({"refresh_token": u.refresh}),
+        None,
+    );
+    let second = r.json()["refresh_token"].as_str().unwrap().to_string();
+    post(
+        "/api/auth/refresh",
+        &json!({"refresh_token": u.refresh}),
+        None,
+    )
+    .problem(401);
+    post("/api/auth/refresh", &json!({"refresh_token": second}), None).problem(401);
+}
+
+#[test]
+fn unknown_email_and_wrong_password_answer_alike() {
+    let u = new_patient();
+    let a = login(&format!("nobody-{}@example.com", unique()), PASSWORD);
+    let b = login(&u.email, "not the right passphrase");
+    a.problem(401);
+    b.problem(401);
+    assert_eq!(a.json(), b.json());
+}
+
+#[test]
+fn repeated_failures_are_throttled_with_retry_after() {
+    let u = new_patient();
+    for _ in 0..5 {
+        login(&u.email, "not the right passphrase").problem(401);
+    }
+    let r = login(&u.email, PASSWORD);
+    r.problem(429);
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry >= 1 && retry <= 900);
+}
+
+#[test]
+fn bad_input_is_a_problem_naming_the_field() {
+    let cases = [
+        (
+            json!({"display_name": "A", "password": PASSWORD}),
+            422,
+            "email",
+        ),
+        (
+            json!({"email": 42, "display_name": "A", "password": PASSWORD}),
+            422,
+            "email",
+        ),
+        (
+            json!({"email": "a@example.com", "display_name": "A", "password": "short"}),
+            422,
+            "password",
+        ),
+        (
+            json!({"email": "a@example.com", "display_name": "A", "password": "password1234"}),
+            422,
+            "password",
+        ),
+        (
+            json!({"email": format!("{}@example.com", "x".repeat(10_000)), "display_name": "A", "password": PASSWORD}),
+            422,
+            "email",
+        ),
+        (
+            json!({"email": "a@example.com", "display_name": "A", "password": PASSWORD, "role": "admin"}),
+            422,
+            "role",
+        ),
+        (json!([1, 2, 3]), 422, "body"),
+    ];
+    for (body, status, field) in cases {
+        let r = post("/api/auth/register", &body, None);
+        assert!(
+            r.problem(status).contains(&field.to_string()),
+            "{body}: {}",
+            r.text
+        );
+    }
+    let r = send(
+        "POST",
+        "/api/auth/register",
+        None,
+        Some("application/json"),
+        Some(b"{\"email\": ".to_vec()),
+    );
+    assert_eq!(r.problem(400), ["body"]);
+    let r = send(
+        "POST",
+        "/api/auth/register",
+        None,
+        Some("text/plain"),
+        Some(b"{}".to_vec()),
+    );
+    assert_eq!(r.problem(415), ["content-type"]);
+    let r = send(
+        "POST",
+        "/api/auth/login",
+        None,
+        Some("application/json"),
+        Some(vec![b' '; 2 << 20]),
+    );
+    r.problem(413);
+    // The same email twice is a conflict naming the field.
+    let u = new_patient();
+    let r = post(
+        "/api/auth/register",
+        &json!({"email": u.email, "display_name": "B", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(r.problem(409), ["email"]);
+}
+
+#[test]
+fn admin_manages_accounts_and_roles() {
+    let admin = admin();
+    let email = format!("doc-{}@clinic.example", unique());
+    let r = post(
+        "/api/auth/users",
+        &json!({"email": email, "display_name": "Dr Ada", "password": PASSWORD, "role": "doctor"}),
+        Some(&admin.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let doc = r.json();
+    let id = doc["id"].as_str().unwrap();
+    let r = post(
+        "/api/auth/users",
+        &json!({"email": format!("x-{}@clinic.example", unique()), "display_name": "X", "password": PASSWORD, "role": "wizard"}),
+        Some(&admin.access),
+    );
+    assert_eq!(r.problem(422), ["role"]);
+
+    let list = get("/api/auth/users?role=doctor&limit=100", Some(&admin.access));
+    assert_eq!(list.status, 200);
+    assert!(list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["role"] == "doctor"));
+    assert_eq!(
+        get("/api/auth/users?role=wizard", Some(&admin.access)).problem(422),
+        ["role"]
+    );
+    assert_eq!(
+        get("/api/auth/users?limit=0", Some(&admin.access)).problem(422),
+        ["limit"]
+    );
+
+    let patient = new_patient();
+    get("/api/auth/users", Some(&patient.access)).problem(403);
+    get("/api/auth/users", None).problem(401);
+
+    let doc_session = login(&email, PASSWORD).json();
+    let r = patch(
+        &format!("/api/auth/users/{id}"),
+        &json!({"disabled": true}),
+        Some(&admin.access),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    login(&email, PASSWORD).problem(403);
+    post(
+        "/api/auth/refresh",
+        &json!({"refresh_token": doc_session["refresh_token"]}),
+        None,
+    )
+    .problem(401);
+    let r = patch(
+        &format!("/api/auth/users/{id}"),
+        &json!({"disabled": "yes"}),
+        Some(&admin.access),
+    );
+    assert_eq!(r.problem(422), ["disabled"]);
+}
+
+#[test]
+fn keys_are_published_for_verifiers() {
+    let jwks = get("/.well-known/jwks.json", None);
+    assert_eq!(jwks.status, 200);
+    let key = &jwks.json()["keys"][0];
+    assert_eq!(key["kty"], "OKP");
+    assert_eq!(key["crv"], "Ed25519");
+    assert!(key["kid"].is_string());
+    let d = get("/.well-known/openid-configuration", None).json();
+    assert!(d["jwks_uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("/.well-known/jwks.json"));
+    assert_eq!(d["id_token_signing_alg_values_supported"], json!(["EdDSA"]));
+}
+
+#[test]
+fn token_attacks_are_refused_everywhere() {
+    let u = new_patient();
+    let parts: Vec<&str> = u.access.split('.').collect();
+    // alg: none, HS256 with a made-up MAC, a tampered payload, a truncated signature.
+    let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+    let forged = [
+        format!("{}.{}.", b64(r#"{"alg":"none"}"#), parts[1]),
+        format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+            parts[1],
+            parts[2]
+        ),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(r#"{"sub":"x","role":"admin"}"#),
+            parts[2]
+        ),
+        format!("{}.{}.{}", parts[0], parts[1], &parts[2][..10]),
+        "not-a-token".to_string(),
+    ];
+    for t in &forged {
+        get("/api/auth/me", Some(t)).problem(401);
+        get("/api/status/whoami", Some(t)).problem(401);
+    }
+}
+
+#[test]
+fn a_second_service_accepts_auths_tokens() {
+    let u = new_patient();
+    let r = get("/api/status/whoami", Some(&u.access));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["user_id"], u.id.as_str());
+    assert_eq!(r.json()["role"], "patient");
+    get("/api/status/whoami", None).problem(401);
+}
+
+#[test]
+fn status_reports_services_through_chaining() {
+    let r = get("/api/status", None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let services = r.json()["services"].clone();
+    assert_eq!(services[0]["service"], "auth");
+    assert_eq!(services[0]["ok"], true);
+}
+
+#[test]
+fn the_portal_is_served_and_unknown_api_paths_are_problems() {
+    let home = get("/", None);
+    assert_eq!(home.status, 200);
+    assert!(home
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(home.text.contains("Healthe"));
+    get("/api/auth/nope", None).problem(404);
+    send("DELETE", "/api/auth/login", None, None, None).problem(405);
+}
