@@ -132,12 +132,14 @@ impl App {
                     }
                 })
                 .collect();
-            if !def.dependencies.is_empty() {
-                bail!("component {id}: dependencies are not composed by this host yet");
-            }
             let source = opts.app_dir.join(&def.source);
-            let component = Component::from_file(&engine, &source)
-                .with_context(|| format!("component {id}: loading {}", source.display()))?;
+            let component = if def.dependencies.is_empty() {
+                Component::from_file(&engine, &source)
+            } else {
+                crate::compose::compose(&source, &def.dependencies, &opts.app_dir)
+                    .and_then(|bytes| Component::from_binary(&engine, &bytes))
+            }
+            .with_context(|| format!("component {id}: loading {}", source.display()))?;
             let pre = ProxyPre::new(
                 linker
                     .instantiate_pre(&component)

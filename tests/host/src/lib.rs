@@ -4,6 +4,7 @@
 //! `README.md` beside this crate says so.
 
 pub mod app;
+pub mod compose;
 pub mod manifest;
 pub mod outbound;
 pub mod routes;

@@ -132,3 +132,17 @@ fn a_trap_is_a_500_and_the_host_keeps_serving() {
     assert_eq!(get("/probe/trap").0, 500);
     assert_eq!(get("/probe/exact").0, 200);
 }
+
+#[test]
+fn dependencies_are_composed_into_the_component() {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(format!("{}/composed", base())).call().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.body_mut().read_to_string().unwrap(),
+        "hello, host, from the greeter"
+    );
+}

@@ -95,7 +95,7 @@ fn repeated_failures_are_throttled_with_retry_after() {
     let r = login(&u.email, PASSWORD);
     r.problem(429);
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
-    assert!(retry >= 1 && retry <= 900);
+    assert!((1..=900).contains(&retry));
 }
 
 #[test]
