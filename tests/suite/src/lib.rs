@@ -47,7 +47,7 @@ pub fn build_wasm(packages: &[&str]) {
 }
 
 /// The app's components, as `spin build` builds them.
-pub const APP_PACKAGES: &[&str] = &["auth", "status", "web"];
+pub const APP_PACKAGES: &[&str] = &["auth", "diagnosis", "risk-engine", "status", "web"];
 
 /// The base URL of the app under test.
 pub fn base_url() -> &'static str {

@@ -1,0 +1,107 @@
+//! diagnosis: heart-attack, stroke and diabetes risk from validated published models, run by the
+//! risk engine composed into this component; owns the assessment history.
+//!
+//! This file is the route table and the Spin entry point; the rules live in the modules.
+
+pub mod assess;
+pub mod engine;
+pub mod fhir;
+mod handlers;
+pub mod inputs;
+
+use engine::RiskEngine;
+use service_kit::db::Db;
+use service_kit::http::{finish, segments, Method, Reply, Request, Response};
+use service_kit::migrate::{self, Migration};
+use service_kit::principal::Principal;
+use service_kit::Problem;
+
+pub const MIGRATIONS: &[Migration] = service_kit::migrations!("diagnosis", "0001_assessments.sql");
+
+/// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
+pub struct Ctx<'a> {
+    pub db: &'a dyn Db,
+    pub engine: &'a dyn RiskEngine,
+    pub principal: Principal,
+    pub now: jiff::Timestamp,
+}
+
+pub fn handle(req: &Request, ctx: &Ctx) -> Response {
+    finish(route(req, ctx))
+}
+
+fn route(req: &Request, ctx: &Ctx) -> Reply {
+    // Signed-in users only, everywhere: even the model list is clinical material.
+    ctx.principal.user()?;
+    migrate::apply(ctx.db, "diagnosis", MIGRATIONS)?;
+    use assess::Kind;
+    use handlers as h;
+    let path = segments(req);
+    match (req.method(), path.as_slice()) {
+        (&Method::GET, ["api", "diagnosis", "models"]) => h::models(ctx),
+        (&Method::GET, ["api", "diagnosis", "models", id]) => h::model(ctx, id),
+        (&Method::POST, ["api", "diagnosis", "heart"]) => h::predict(req, ctx, Kind::Heart),
+        (&Method::POST, ["api", "diagnosis", "stroke"]) => h::predict(req, ctx, Kind::Stroke),
+        (&Method::POST, ["api", "diagnosis", "diabetes"]) => h::predict(req, ctx, Kind::Diabetes),
+        (&Method::POST, ["api", "diagnosis", "assessments"]) => h::explicit(req, ctx),
+        (&Method::GET, ["api", "diagnosis", "assessments"]) => h::list(req, ctx),
+        (&Method::GET, ["api", "diagnosis", "assessments", id]) => h::get(req, ctx, id),
+        (_, ["api", "diagnosis", "models" | "heart" | "stroke" | "diabetes" | "assessments"])
+        | (_, ["api", "diagnosis", "models" | "assessments", _]) => {
+            Err(Problem::method_not_allowed())
+        }
+        _ => Err(Problem::not_found("no such diagnosis resource")),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[spin_sdk::http_component]
+async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+    use service_kit::http::problem_response;
+    use service_kit::spin::{key_set, serve, SpinDb, SpinVars};
+    use service_kit::token::{peek_kid, Expectations};
+    serve(
+        req,
+        out,
+        service_kit::json::DEFAULT_BODY_LIMIT,
+        |req| async move {
+            let now = jiff::Timestamp::now();
+            let principal = match service_kit::principal::bearer_token(&req) {
+                Err(p) => return problem_response(&p),
+                Ok(None) => Principal::Anonymous,
+                Ok(Some(token)) => {
+                    let keys = match key_set(&SpinVars, now.as_second(), peek_kid(token).as_deref())
+                        .await
+                    {
+                        Ok(k) => k,
+                        Err(p) => return problem_response(&p),
+                    };
+                    match Principal::from_request(
+                        &req,
+                        &keys,
+                        &Expectations::from_vars(&SpinVars),
+                        now.as_second(),
+                    ) {
+                        Ok(p) => p,
+                        Err(p) => return problem_response(&p),
+                    }
+                }
+            };
+            if principal == Principal::Anonymous {
+                return problem_response(&Problem::unauthorized("sign in first"));
+            }
+            let db = match SpinDb::open("diagnosis") {
+                Ok(db) => db,
+                Err(p) => return problem_response(&p),
+            };
+            let ctx = Ctx {
+                db: &db,
+                engine: &engine::composed::Composed,
+                principal,
+                now,
+            };
+            handle(&req, &ctx)
+        },
+    )
+    .await
+}

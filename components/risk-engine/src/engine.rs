@@ -1,0 +1,143 @@
+//! Evaluation: named inputs are checked against the card (every input present, none unknown,
+//! units as the card says, numbers inside the validated range — never an extrapolation), encoded
+//! into the model's input tensor, and run by tract.
+
+use crate::models::{self, InputKind, ModelCard};
+use crate::types::*;
+use tract_onnx::prelude::*;
+
+/// Every model's card.
+pub fn cards() -> Vec<ModelCard> {
+    models::SHIPPED.iter().map(|m| m.card()).collect()
+}
+
+/// Checks and encodes the inputs in the card's column order.
+fn encode(card: &ModelCard, inputs: &[Input]) -> Result<Vec<f64>, EvalError> {
+    for input in inputs {
+        if !card.inputs.iter().any(|s| s.name == input.name) {
+            return Err(EvalError::UnknownInput(input.name.clone()));
+        }
+        if inputs.iter().filter(|i| i.name == input.name).count() > 1 {
+            return Err(EvalError::InvalidValue {
+                input: input.name.clone(),
+                message: "is given twice".into(),
+            });
+        }
+    }
+    card.inputs
+        .iter()
+        .map(|spec| {
+            let input = inputs
+                .iter()
+                .find(|i| i.name == spec.name)
+                .ok_or_else(|| EvalError::MissingInput(spec.name.clone()))?;
+            let invalid = |message: &str| EvalError::InvalidValue {
+                input: spec.name.clone(),
+                message: message.into(),
+            };
+            match (spec.kind(), &input.value) {
+                (InputKind::Number, Value::Number(v)) => {
+                    let unit = spec.unit.clone().unwrap_or_default();
+                    if let Some(got) = &input.unit {
+                        if *got != unit {
+                            return Err(EvalError::WrongUnit {
+                                input: spec.name.clone(),
+                                expected: unit,
+                                got: got.clone(),
+                            });
+                        }
+                    }
+                    if !v.is_finite() {
+                        return Err(invalid("must be a finite number"));
+                    }
+                    if let Some([min, max]) = spec.range {
+                        if *v < min || *v > max {
+                            return Err(EvalError::OutOfRange {
+                                input: spec.name.clone(),
+                                value: *v,
+                                min,
+                                max,
+                                unit,
+                            });
+                        }
+                    }
+                    Ok(*v)
+                }
+                (InputKind::Boolean, Value::Flag(b)) => Ok(if *b { 1.0 } else { 0.0 }),
+                (InputKind::Choice, Value::Choice(c)) => {
+                    let values = spec.values.as_deref().unwrap_or_default();
+                    values
+                        .iter()
+                        .position(|v| v == c)
+                        .map(|i| i as f64)
+                        .ok_or_else(|| invalid(&format!("must be one of {}", values.join(", "))))
+                }
+                (InputKind::Number, _) => Err(invalid("must be a number")),
+                (InputKind::Boolean, _) => Err(invalid("must be true or false")),
+                (InputKind::Choice, _) => Err(invalid("must be one of the listed choices")),
+            }
+        })
+        .collect()
+}
+
+/// Parses and optimises a model for one input row. This is the costly step (~0.7 ms per model in
+/// wasm), so it is done only for the model asked for.
+fn load(onnx: &[u8], columns: usize) -> TractResult<std::sync::Arc<TypedSimplePlan>> {
+    tract_onnx::onnx()
+        .model_for_read(&mut &onnx[..])?
+        .with_input_fact(0, f64::fact([1, columns]).into())?
+        .into_optimized()?
+        .into_runnable()
+}
+
+/// Evaluates `model_id` on `inputs`.
+pub fn evaluate(model_id: &str, inputs: &[Input]) -> Result<Vec<Output>, EvalError> {
+    let shipped = models::find(model_id).ok_or_else(|| EvalError::UnknownModel(model_id.into()))?;
+    let card = shipped.card();
+    let row = encode(&card, inputs)?;
+    let engine = |e: TractError| EvalError::Engine(format!("{e:#}"));
+    let plan = load(shipped.onnx, row.len()).map_err(engine)?;
+    let input = tract_ndarray::Array2::from_shape_vec((1, row.len()), row.clone())
+        .map_err(|e| EvalError::Engine(e.to_string()))?
+        .into_tensor();
+    let results = plan.run(tvec!(input.into())).map_err(engine)?;
+    let names: Vec<String> = plan
+        .model()
+        .output_outlets()
+        .map_err(engine)?
+        .iter()
+        .map(|o| {
+            plan.model()
+                .outlet_label(*o)
+                .map(str::to_string)
+                .unwrap_or_else(|| plan.model().node(o.node).name.clone())
+        })
+        .collect();
+    let mut out = Vec::new();
+    for spec in &card.outputs {
+        if let Some(conditions) = &spec.valid_when {
+            let holds = conditions.iter().all(|(input, [lo, hi])| {
+                let i = card.inputs.iter().position(|s| &s.name == input);
+                i.is_some_and(|i| row[i] >= *lo && row[i] <= *hi)
+            });
+            if !holds {
+                continue;
+            }
+        }
+        let position = names
+            .iter()
+            .position(|n| *n == spec.tensor)
+            .ok_or_else(|| EvalError::Engine(format!("the model has no output {}", spec.tensor)))?;
+        let tensor = results[position].cast_to::<f64>().map_err(engine)?;
+        let view = tensor.to_plain_array_view::<f64>().map_err(engine)?;
+        let value = *view.iter().nth(spec.index).ok_or_else(|| {
+            EvalError::Engine(format!("{} has no column {}", spec.tensor, spec.index))
+        })?;
+        out.push(Output {
+            name: spec.name.clone(),
+            value,
+            unit: spec.unit.clone(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,101 @@
+//! The shipped models: each an ONNX graph and its model card, compiled into the engine so it
+//! needs no files at run time.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A model card (`models/<id>.card.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub outcome: String,
+    pub horizon_years: u32,
+    pub citation: String,
+    pub inputs: Vec<InputSpec>,
+    pub outputs: Vec<OutputSpec>,
+    pub intended_population: String,
+    pub caveats: Vec<String>,
+}
+
+/// One input: a number with a unit and validated range, a yes/no, or one of a few choices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl InputSpec {
+    pub fn kind(&self) -> InputKind {
+        match self.kind.as_deref() {
+            Some("boolean") => InputKind::Boolean,
+            Some("enum") => InputKind::Choice,
+            _ => InputKind::Number,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Number,
+    Boolean,
+    Choice,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputSpec {
+    pub name: String,
+    /// The graph output holding it, and the column within.
+    pub tensor: String,
+    pub index: usize,
+    pub unit: String,
+    pub description: String,
+    /// Inputs' ranges within which this output is valid (PREVENT's 30-year risks: ages 30-59).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_when: Option<BTreeMap<String, [f64; 2]>>,
+}
+
+/// A model as shipped.
+pub struct Shipped {
+    pub id: &'static str,
+    pub card: &'static str,
+    pub onnx: &'static [u8],
+}
+
+macro_rules! shipped {
+    ($($id:literal),+ $(,)?) => {
+        &[$(Shipped {
+            id: $id,
+            card: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/", $id, ".card.json")),
+            onnx: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/", $id, ".onnx")),
+        }),+]
+    };
+}
+
+pub const SHIPPED: &[Shipped] = shipped!(
+    "prevent-2024",
+    "pce-2013",
+    "framingham-diabetes-2007",
+    "findrisc",
+    "cha2ds2-vasc",
+);
+
+pub fn find(id: &str) -> Option<&'static Shipped> {
+    SHIPPED.iter().find(|m| m.id == id)
+}
+
+impl Shipped {
+    pub fn card(&self) -> ModelCard {
+        serde_json::from_str(self.card).expect("shipped model cards are valid (checked by tests)")
+    }
+}
