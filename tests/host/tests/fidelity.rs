@@ -11,14 +11,7 @@ fn base() -> &'static str {
     URL.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let status = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--target",
-                "wasm32-wasip2",
-                "--release",
-                "-p",
-                "probe",
-            ])
+            .arg("build-wasm")
             .current_dir(&root)
             .status()
             .unwrap();

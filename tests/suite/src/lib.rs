@@ -32,22 +32,16 @@ fn workspace_root() -> PathBuf {
         .expect("workspace root")
 }
 
-/// Builds every component for wasm32-wasip2 in release (cargo skips what is up to date).
-pub fn build_wasm(packages: &[&str]) {
-    let mut cmd = std::process::Command::new(env!("CARGO"));
-    cmd.args(["build", "--target", "wasm32-wasip2", "--release"]);
-    for p in packages {
-        cmd.args(["-p", p]);
-    }
-    let status = cmd
+/// Builds every component for wasm32-wasip2 in release (`cargo build-wasm`, .cargo/config.toml;
+/// cargo skips what is up to date).
+pub fn build_wasm() {
+    let status = std::process::Command::new(env!("CARGO"))
+        .arg("build-wasm")
         .current_dir(workspace_root())
         .status()
         .expect("run cargo");
     assert!(status.success(), "building the wasm components failed");
 }
-
-/// The app's components, as `spin build` builds them.
-pub const APP_PACKAGES: &[&str] = &["auth", "diagnosis", "risk-engine", "status", "web"];
 
 /// The base URL of the app under test.
 pub fn base_url() -> &'static str {
@@ -56,7 +50,7 @@ pub fn base_url() -> &'static str {
         if let Ok(url) = std::env::var("HEALTHE_URL") {
             return url.trim_end_matches('/').to_string();
         }
-        build_wasm(APP_PACKAGES);
+        build_wasm();
         let root = workspace_root();
         let state =
             std::env::temp_dir().join(format!("healthe-suite-{}-{}", std::process::id(), unique()));
@@ -165,8 +159,27 @@ pub fn send(
     content_type: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> Reply {
+    send_full(method, path, token, content_type, None, body)
+}
+
+/// A GET asking for a particular representation.
+pub fn send_with_accept(path: &str, token: &str, accept: &str) -> Reply {
+    send_full("GET", path, Some(token), None, Some(accept), None)
+}
+
+fn send_full(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    accept: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Reply {
     let url = format!("{}{}", base_url(), path);
     let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+    if let Some(a) = accept {
+        builder = builder.header("accept", a);
+    }
     if let Some(t) = token {
         builder = builder.header("authorization", format!("Bearer {t}"));
     }
