@@ -33,6 +33,23 @@ pub fn handle(req: &Request, ctx: &Ctx) -> Response {
 fn route(req: &Request, ctx: &Ctx) -> Reply {
     // Signed-in users only, everywhere: even the model list is clinical material.
     ctx.principal.user()?;
+    route_authenticated(req, ctx)
+}
+
+/// The liveness route: no database, no engine, no token — the baseline a benchmark compares
+/// evaluations against (the same component, instantiated the same way).
+pub fn is_health(req: &Request) -> bool {
+    req.method() == Method::GET && segments(req).as_slice() == ["api", "diagnosis", "health"]
+}
+
+pub fn health() -> Response {
+    service_kit::http::json(
+        http::StatusCode::OK,
+        &serde_json::json!({"status": "ok", "service": "diagnosis"}),
+    )
+}
+
+fn route_authenticated(req: &Request, ctx: &Ctx) -> Reply {
     migrate::apply(ctx.db, "diagnosis", MIGRATIONS)?;
     use assess::Kind;
     use handlers as h;
