@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench -- [diagnosis]`: load scenarios against the app in the test host
+//! `cargo run -p bench -- [diagnosis]` (dependencies are optimised in every profile): load scenarios against the app in the test host
 //! (or `HEALTHE_URL`), each printed beside a baseline measured in the same run.
 //!
 //! diagnosis: requests/s and latency percentiles of `POST /api/diagnosis/heart` (PREVENT, PCE)

@@ -82,6 +82,9 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
         out,
         service_kit::json::DEFAULT_BODY_LIMIT,
         |req| async move {
+            if is_health(&req) {
+                return health();
+            }
             let now = jiff::Timestamp::now();
             let principal = match service_kit::principal::bearer_token(&req) {
                 Err(p) => return problem_response(&p),
