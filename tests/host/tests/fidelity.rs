@@ -139,3 +139,10 @@ fn dependencies_are_composed_into_the_component() {
         "hello, host, from the greeter"
     );
 }
+
+#[test]
+fn every_request_gets_a_fresh_instance() {
+    for _ in 0..3 {
+        assert_eq!(get("/probe/exact").1["served_by_this_instance"], 1);
+    }
+}
