@@ -172,10 +172,8 @@ pub fn assess(
     inputs: Vec<Input>,
     subject_id: String,
 ) -> Result<Assessment, Problem> {
-    let cards = engine.cards();
-    let card = cards
-        .iter()
-        .find(|c| c.id == model_id)
+    let card = engine
+        .card(model_id)
         .ok_or_else(|| Problem::invalid("model", format!("no model {model_id}")))?;
     let outputs = engine
         .evaluate(model_id, &inputs)

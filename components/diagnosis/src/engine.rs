@@ -42,6 +42,11 @@ pub struct CardOutput {
 
 pub trait RiskEngine {
     fn cards(&self) -> Vec<Card>;
+    /// One model's card. Cheaper than [`RiskEngine::cards`] across the component boundary, where
+    /// every card is copied out of the engine's memory: this is the per-assessment path.
+    fn card(&self, id: &str) -> Option<Card> {
+        self.cards().into_iter().find(|c| c.id == id)
+    }
     fn evaluate(&self, model: &str, inputs: &[Input]) -> Result<Vec<Output>, EvalError>;
 }
 
@@ -107,46 +112,51 @@ pub mod composed {
 
     pub struct Composed;
 
+    fn from_wit(c: wit::ModelCard) -> Card {
+        Card {
+            id: c.id,
+            version: c.version,
+            title: c.title,
+            outcome: c.outcome,
+            horizon_years: c.horizon_years,
+            citation: c.citation,
+            inputs: c
+                .inputs
+                .into_iter()
+                .map(|i| CardInput {
+                    kind: match i.kind {
+                        wit::InputKind::Number => "number",
+                        wit::InputKind::Boolean => "boolean",
+                        wit::InputKind::Choice => "choice",
+                    },
+                    name: i.name,
+                    unit: i.unit,
+                    range: i.range.map(|(a, b)| [a, b]),
+                    choices: i.choices,
+                    description: i.description,
+                })
+                .collect(),
+            outputs: c
+                .outputs
+                .into_iter()
+                .map(|o| CardOutput {
+                    name: o.name,
+                    unit: o.unit,
+                    description: o.description,
+                })
+                .collect(),
+            intended_population: c.intended_population,
+            caveats: c.caveats,
+        }
+    }
+
     impl RiskEngine for Composed {
         fn cards(&self) -> Vec<Card> {
-            wit::list_models()
-                .into_iter()
-                .map(|c| Card {
-                    id: c.id,
-                    version: c.version,
-                    title: c.title,
-                    outcome: c.outcome,
-                    horizon_years: c.horizon_years,
-                    citation: c.citation,
-                    inputs: c
-                        .inputs
-                        .into_iter()
-                        .map(|i| CardInput {
-                            kind: match i.kind {
-                                wit::InputKind::Number => "number",
-                                wit::InputKind::Boolean => "boolean",
-                                wit::InputKind::Choice => "choice",
-                            },
-                            name: i.name,
-                            unit: i.unit,
-                            range: i.range.map(|(a, b)| [a, b]),
-                            choices: i.choices,
-                            description: i.description,
-                        })
-                        .collect(),
-                    outputs: c
-                        .outputs
-                        .into_iter()
-                        .map(|o| CardOutput {
-                            name: o.name,
-                            unit: o.unit,
-                            description: o.description,
-                        })
-                        .collect(),
-                    intended_population: c.intended_population,
-                    caveats: c.caveats,
-                })
-                .collect()
+            wit::list_models().into_iter().map(from_wit).collect()
+        }
+
+        fn card(&self, id: &str) -> Option<Card> {
+            wit::get_model(id).map(from_wit)
         }
 
         fn evaluate(&self, model: &str, inputs: &[Input]) -> Result<Vec<Output>, EvalError> {

@@ -18,9 +18,7 @@ pub fn models(ctx: &Ctx) -> Reply {
 pub fn model(ctx: &Ctx, id: &str) -> Reply {
     let card = ctx
         .engine
-        .cards()
-        .into_iter()
-        .find(|c| c.id == id)
+        .card(id)
         .ok_or_else(|| Problem::not_found("no such model"))?;
     Ok(json(StatusCode::OK, &card))
 }

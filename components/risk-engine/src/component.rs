@@ -6,9 +6,19 @@ use exports::healthe::platform::risk_engine as wit;
 
 struct Engine;
 
+impl Guest for Engine {
+    fn wizer_initialize() {
+        crate::engine::preload();
+    }
+}
+
 impl wit::Guest for Engine {
     fn list_models() -> Vec<wit::ModelCard> {
         crate::cards().into_iter().map(card).collect()
+    }
+
+    fn get_model(id: String) -> Option<wit::ModelCard> {
+        crate::engine::card(&id).map(card)
     }
 
     fn evaluate(

@@ -4,11 +4,84 @@
 
 use crate::models::{self, InputKind, ModelCard};
 use crate::types::*;
+use std::sync::{LazyLock, OnceLock};
 use tract_onnx::prelude::*;
+
+/// A model ready to run: its card, and its tract plan parsed, typed and optimised for one input
+/// row, with the index of each output tensor.
+struct Prepared {
+    card: ModelCard,
+    plan: Arc<TypedSimplePlan>,
+    output_names: Vec<String>,
+}
+
+const MODEL_COUNT: usize = models::SHIPPED.len();
+
+/// One slot per shipped model, filled on first use. Spin makes a fresh instance per request, so
+/// in production these are filled at build time instead: the component's `wizer-initialize`
+/// export calls [`preload`] and Wizer snapshots the memory, plans included (see `tools/preinit`).
+static PREPARED: [OnceLock<Result<Prepared, String>>; MODEL_COUNT] =
+    [const { OnceLock::new() }; MODEL_COUNT];
+
+static CARDS: LazyLock<Vec<ModelCard>> =
+    LazyLock::new(|| models::SHIPPED.iter().map(|m| m.card()).collect());
 
 /// Every model's card.
 pub fn cards() -> Vec<ModelCard> {
-    models::SHIPPED.iter().map(|m| m.card()).collect()
+    CARDS.clone()
+}
+
+/// One model's card.
+pub fn card(id: &str) -> Option<ModelCard> {
+    CARDS.iter().find(|c| c.id == id).cloned()
+}
+
+/// Parses every card and prepares every model now, so that later calls only run them.
+pub fn preload() {
+    LazyLock::force(&CARDS);
+    for index in 0..MODEL_COUNT {
+        let _ = prepared(index);
+    }
+}
+
+/// Parses and optimises `model_id` afresh, bypassing the prepared plans: what every request would
+/// pay without pre-initialisation. For the benchmark's figures.
+pub fn prepare_uncached(model_id: &str) -> Result<(), EvalError> {
+    let shipped = models::SHIPPED
+        .iter()
+        .find(|m| m.id == model_id)
+        .ok_or_else(|| EvalError::UnknownModel(model_id.into()))?;
+    prepare(shipped)
+        .map(drop)
+        .map_err(|e| EvalError::Engine(format!("{e:#}")))
+}
+
+fn prepared(index: usize) -> Result<&'static Prepared, EvalError> {
+    PREPARED[index]
+        .get_or_init(|| prepare(&models::SHIPPED[index]).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| EvalError::Engine(e.clone()))
+}
+
+fn prepare(shipped: &models::Shipped) -> TractResult<Prepared> {
+    let card = shipped.card();
+    let plan = load(shipped.onnx, card.inputs.len())?;
+    let output_names = plan
+        .model()
+        .output_outlets()?
+        .iter()
+        .map(|o| {
+            plan.model()
+                .outlet_label(*o)
+                .map(str::to_string)
+                .unwrap_or_else(|| plan.model().node(o.node).name.clone())
+        })
+        .collect();
+    Ok(Prepared {
+        card,
+        plan,
+        output_names,
+    })
 }
 
 /// Checks and encodes the inputs in the card's column order.
@@ -80,9 +153,9 @@ fn encode(card: &ModelCard, inputs: &[Input]) -> Result<Vec<f64>, EvalError> {
         .collect()
 }
 
-/// Parses and optimises a model for one input row. This is the costly step (~0.7 ms per model in
-/// wasm), so it is done only for the model asked for.
-fn load(onnx: &[u8], columns: usize) -> TractResult<std::sync::Arc<TypedSimplePlan>> {
+/// Parses and optimises a model for one input row. This is the costly step (12–20 ms per model
+/// natively, more in wasm), against microseconds to run the plan.
+fn load(onnx: &[u8], columns: usize) -> TractResult<Arc<TypedSimplePlan>> {
     tract_onnx::onnx()
         .model_for_read(&mut &onnx[..])?
         .with_input_fact(0, f64::fact([1, columns]).into())?
@@ -92,27 +165,21 @@ fn load(onnx: &[u8], columns: usize) -> TractResult<std::sync::Arc<TypedSimplePl
 
 /// Evaluates `model_id` on `inputs`.
 pub fn evaluate(model_id: &str, inputs: &[Input]) -> Result<Vec<Output>, EvalError> {
-    let shipped = models::find(model_id).ok_or_else(|| EvalError::UnknownModel(model_id.into()))?;
-    let card = shipped.card();
-    let row = encode(&card, inputs)?;
+    let index = models::SHIPPED
+        .iter()
+        .position(|m| m.id == model_id)
+        .ok_or_else(|| EvalError::UnknownModel(model_id.into()))?;
+    let Prepared {
+        card,
+        plan,
+        output_names: names,
+    } = prepared(index)?;
+    let row = encode(card, inputs)?;
     let engine = |e: TractError| EvalError::Engine(format!("{e:#}"));
-    let plan = load(shipped.onnx, row.len()).map_err(engine)?;
     let input = tract_ndarray::Array2::from_shape_vec((1, row.len()), row.clone())
         .map_err(|e| EvalError::Engine(e.to_string()))?
         .into_tensor();
     let results = plan.run(tvec!(input.into())).map_err(engine)?;
-    let names: Vec<String> = plan
-        .model()
-        .output_outlets()
-        .map_err(engine)?
-        .iter()
-        .map(|o| {
-            plan.model()
-                .outlet_label(*o)
-                .map(str::to_string)
-                .unwrap_or_else(|| plan.model().node(o.node).name.clone())
-        })
-        .collect();
     let mut out = Vec::new();
     for spec in &card.outputs {
         if let Some(conditions) = &spec.valid_when {

@@ -90,10 +90,6 @@ pub const SHIPPED: &[Shipped] = shipped!(
     "cha2ds2-vasc",
 );
 
-pub fn find(id: &str) -> Option<&'static Shipped> {
-    SHIPPED.iter().find(|m| m.id == id)
-}
-
 impl Shipped {
     pub fn card(&self) -> ModelCard {
         serde_json::from_str(self.card).expect("shipped model cards are valid (checked by tests)")

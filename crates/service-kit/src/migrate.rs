@@ -69,6 +69,12 @@ pub fn apply(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(),
         Ok(v) if v >= latest => return Ok(()),
         Ok(_) => {}
         Err(DbError::Other(m)) if m.contains("no such table") => {
+            // A new database. Write-ahead logging persists in the file once set: readers stop
+            // blocking the writer, and a commit is one append and one fsync instead of a rollback
+            // journal's three — what lets a burst of writers (each request its own connection,
+            // queueing on the busy timeout) through. Best effort: a remote backend (libSQL)
+            // manages its own journal and may refuse the pragma.
+            let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
             db.execute(CREATE_TABLE, &[])?;
         }
         Err(e) => return Err(e),

@@ -60,6 +60,14 @@ fn applies_in_order_once_and_records_versions() {
     )
     .unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM schema_migrations"), 3);
+    // A new database is switched to write-ahead logging, which persists in the file: a second
+    // connection sees it without being told.
+    let again = SqliteDb::open(&dir.join("a.db"));
+    let mode = again.execute("PRAGMA journal_mode", &[]).unwrap();
+    assert_eq!(
+        mode.first().unwrap().get::<String>("journal_mode").unwrap(),
+        "wal"
+    );
 }
 
 #[test]
