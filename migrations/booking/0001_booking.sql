@@ -13,6 +13,11 @@ CREATE TABLE booking_doctors (
     bio           TEXT NOT NULL,
     time_zone     TEXT NOT NULL,               -- IANA name, checked by the component
     visit_minutes INTEGER NOT NULL CHECK (visit_minutes BETWEEN 10 AND 120),
+    -- Hours live on the profile as JSON, so replacing them is one statement (nothing
+    -- half-written, on any backend): weekly [{"weekday":1,"start":"09:00","end":"12:00"}, ...]
+    -- and dated exceptions [{"date":"2026-12-24","off":true} | {"date":..,"start":..,"end":..}].
+    weekly_hours  TEXT NOT NULL DEFAULT '[]',
+    exceptions    TEXT NOT NULL DEFAULT '[]',
     rating_count  INTEGER NOT NULL DEFAULT 0,  -- kept by the review trigger, never by the component
     rating_sum    INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
@@ -20,26 +25,6 @@ CREATE TABLE booking_doctors (
 );
 CREATE INDEX booking_doctors_by_specialty ON booking_doctors (specialty COLLATE NOCASE);
 CREATE INDEX booking_doctors_by_city ON booking_doctors (city COLLATE NOCASE);
-
--- Weekly hours: several intervals a day; weekday 1 = Monday .. 7 = Sunday (ISO 8601).
-CREATE TABLE booking_hours (
-    doctor_id  TEXT NOT NULL REFERENCES booking_doctors (id),
-    weekday    INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),
-    start_min  INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1439),
-    end_min    INTEGER NOT NULL CHECK (end_min BETWEEN 1 AND 1440 AND end_min > start_min),
-    PRIMARY KEY (doctor_id, weekday, start_min)
-);
-
--- Dated exceptions: a day off (no interval) or extra hours on a local date.
-CREATE TABLE booking_exceptions (
-    doctor_id  TEXT NOT NULL REFERENCES booking_doctors (id),
-    day        TEXT NOT NULL,                  -- local date, YYYY-MM-DD
-    kind       TEXT NOT NULL CHECK (kind IN ('off', 'extra')),
-    start_min  INTEGER CHECK (start_min BETWEEN 0 AND 1439),
-    end_min    INTEGER CHECK (end_min BETWEEN 1 AND 1440 AND end_min > start_min),
-    CHECK ((kind = 'off') = (start_min IS NULL))
-);
-CREATE INDEX booking_exceptions_by_day ON booking_exceptions (doctor_id, day);
 
 CREATE TABLE booking_appointments (
     id            TEXT PRIMARY KEY,            -- UUIDv7
@@ -53,6 +38,10 @@ CREATE TABLE booking_appointments (
     note          TEXT,                        -- why declined or cancelled
     changed_by    TEXT NOT NULL,               -- who made the last change
     expires_at    TEXT NOT NULL,               -- an unanswered request lapses then
+    -- The patient's Idempotency-Key and a hash of the request it came with: a retry finds the
+    -- appointment the first attempt made instead of making a second.
+    idempotency_key TEXT,
+    request_hash    TEXT,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
@@ -62,21 +51,12 @@ CREATE UNIQUE INDEX booking_one_per_slot ON booking_appointments (doctor_id, sta
     WHERE status IN ('requested', 'confirmed');
 CREATE UNIQUE INDEX booking_one_per_patient_instant ON booking_appointments (patient_id, starts_at)
     WHERE status IN ('requested', 'confirmed');
+CREATE UNIQUE INDEX booking_idempotency ON booking_appointments (patient_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
 CREATE INDEX booking_appointments_by_patient ON booking_appointments (patient_id, starts_at);
 CREATE INDEX booking_appointments_by_doctor ON booking_appointments (doctor_id, starts_at);
 CREATE INDEX booking_appointments_expiring ON booking_appointments (expires_at)
     WHERE status = 'requested';
-
--- Retried POSTs: the first answer, kept per patient and key.
-CREATE TABLE booking_idempotency (
-    patient_id   TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    status       INTEGER NOT NULL,
-    body         TEXT NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (patient_id, key)
-);
 
 -- Append-only; written by triggers in the same statement as the change.
 CREATE TABLE booking_events (
@@ -103,7 +83,7 @@ BEGIN
 END;
 
 CREATE TRIGGER booking_event_on_move AFTER UPDATE OF starts_at ON booking_appointments
-WHEN NEW.starts_at <> OLD.starts_at AND NEW.status = OLD.status
+WHEN NEW.starts_at <> OLD.starts_at
 BEGIN
     INSERT INTO booking_events (appointment_id, doctor_id, patient_id, kind, starts_at, at)
     VALUES (NEW.id, NEW.doctor_id, NEW.patient_id, 'rescheduled', NEW.starts_at, NEW.updated_at);

@@ -1,0 +1,566 @@
+//! Appointments: requests, the lifecycle, rescheduling, expiry — and the invariant.
+//!
+//! The invariant (one active appointment per slot, one per patient per instant) is held by
+//! partial unique indexes (migrations/booking/0001_booking.sql). Nothing here reads to decide
+//! whether a slot is free before writing: the INSERT or UPDATE either gets past the index or is
+//! refused, and a refusal is a 409. Every state change is one conditional UPDATE whose WHERE
+//! names the states it may leave, so two racing changes cannot both win.
+
+use crate::doctors;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use service_kit::db::{Db, DbError, Row};
+use service_kit::token::Role;
+use service_kit::{new_id, params, Problem};
+
+/// What the clinic sets.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// An unanswered request lapses after this (or at its start, if sooner).
+    pub request_ttl: SignedDuration,
+    /// A patient may cancel up to this long before the start; doctors and staff any time.
+    pub cancel_cutoff: SignedDuration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            request_ttl: SignedDuration::from_hours(48),
+            cancel_cutoff: SignedDuration::from_hours(24),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Requested,
+    Confirmed,
+    Declined,
+    Cancelled,
+    Completed,
+    NoShow,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Requested => "requested",
+            Status::Confirmed => "confirmed",
+            Status::Declined => "declined",
+            Status::Cancelled => "cancelled",
+            Status::Completed => "completed",
+            Status::NoShow => "no_show",
+            Status::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "requested" => Status::Requested,
+            "confirmed" => Status::Confirmed,
+            "declined" => Status::Declined,
+            "cancelled" => Status::Cancelled,
+            "completed" => Status::Completed,
+            "no_show" => Status::NoShow,
+            "expired" => Status::Expired,
+            _ => return None,
+        })
+    }
+}
+
+/// Who is acting, as auth's token says.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::Staff | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Appointment {
+    pub id: String,
+    pub doctor_id: String,
+    pub patient_id: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub status: Status,
+    pub reason: String,
+    pub note: Option<String>,
+    pub expires_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip)]
+    pub request_hash: Option<String>,
+}
+
+const COLUMNS: &str = "id, doctor_id, patient_id, starts_at, ends_at, status, reason, note, \
+     expires_at, created_at, updated_at, request_hash";
+
+impl Appointment {
+    fn from_row(row: Row<'_>) -> Result<Self, Problem> {
+        let status: String = row.get("status")?;
+        Ok(Self {
+            id: row.get("id")?,
+            doctor_id: row.get("doctor_id")?,
+            patient_id: row.get("patient_id")?,
+            starts_at: row.get("starts_at")?,
+            ends_at: row.get("ends_at")?,
+            status: Status::parse(&status)
+                .ok_or_else(|| Problem::internal(format!("unknown status {status}")))?,
+            reason: row.get("reason")?,
+            note: row.get("note")?,
+            expires_at: row.get("expires_at")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            request_hash: row.get("request_hash")?,
+        })
+    }
+
+    /// Only the patient, the doctor of the appointment and staff may see it.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        actor.is_staff() || actor.id == self.patient_id || actor.id == self.doctor_id
+    }
+}
+
+/// Instants are stored as whole-second UTC RFC 3339 text, so equal instants compare equal.
+pub fn instant_text(t: Timestamp) -> String {
+    Timestamp::from_second(t.as_second())
+        .expect("a whole-second timestamp is in range")
+        .to_string()
+}
+
+/// Marks lapsed requests expired, freeing their slots. One statement, safe to race.
+pub fn expire_lapsed(db: &dyn Db, now: Timestamp) -> Result<(), Problem> {
+    let now = instant_text(now);
+    db.execute(
+        "UPDATE booking_appointments SET status = 'expired', changed_by = 'system', updated_at = ? \
+         WHERE status = 'requested' AND expires_at <= ?",
+        params![now.as_str(), now.as_str()],
+    )?;
+    Ok(())
+}
+
+/// A new request from a patient.
+pub struct NewRequest<'a> {
+    pub doctor_id: &'a str,
+    pub starts_at: Timestamp,
+    pub reason: &'a str,
+    /// The Idempotency-Key and a hash of the request body, if the client sent a key.
+    pub idempotency: Option<(&'a str, &'a str)>,
+}
+
+/// The outcome of a request: created now, or found from an earlier attempt with the same key.
+pub enum Requested {
+    Created(Appointment),
+    Replayed(Appointment),
+}
+
+fn unique_conflict(e: &DbError) -> Option<Problem> {
+    if !e.is_unique_violation() {
+        return None;
+    }
+    let message = e.to_string();
+    Some(if message.contains("idempotency_key") {
+        Problem::conflict(
+            "idempotency-key-in-use",
+            "this Idempotency-Key is already used",
+        )
+    } else if message.contains("booking_appointments.doctor_id") {
+        Problem::conflict("slot-taken", "that slot is already taken")
+            .with_field("starts_at", "is already taken")
+    } else {
+        Problem::conflict(
+            "patient-busy",
+            "you already have an appointment at that time",
+        )
+        .with_field("starts_at", "you already have an appointment then")
+    })
+}
+
+/// Checks that `starts_at` is a future slot of the doctor's hours; returns its end.
+fn check_slot(
+    doctor: &doctors::Doctor,
+    starts_at: Timestamp,
+    now: Timestamp,
+) -> Result<Timestamp, Problem> {
+    if starts_at <= now {
+        return Err(Problem::invalid("starts_at", "is in the past"));
+    }
+    let slot = doctor
+        .schedule()?
+        .slot_at(starts_at)
+        .ok_or_else(|| Problem::invalid("starts_at", "is not one of this doctor's slots"))?;
+    Ok(slot.end)
+}
+
+pub fn request(
+    db: &dyn Db,
+    policy: &Policy,
+    now: Timestamp,
+    patient: &Actor,
+    new: &NewRequest,
+) -> Result<Requested, Problem> {
+    if let Some((key, hash)) = new.idempotency {
+        if let Some(earlier) = by_idempotency_key(db, &patient.id, key)? {
+            return if earlier.request_hash.as_deref() == Some(hash) {
+                Ok(Requested::Replayed(earlier))
+            } else {
+                Err(Problem::invalid(
+                    "Idempotency-Key",
+                    "was already used with a different request",
+                ))
+            };
+        }
+    }
+    let doctor = doctors::find(db, new.doctor_id)?
+        .ok_or_else(|| Problem::invalid("doctor_id", "no such doctor"))?;
+    let ends_at = check_slot(&doctor, new.starts_at, now)?;
+    expire_lapsed(db, now)?;
+    let expires_at =
+        (now.checked_add(policy.request_ttl).unwrap_or(new.starts_at)).min(new.starts_at);
+    let now_text = instant_text(now);
+    let id = new_id(now);
+    let (key, hash) = new.idempotency.unzip();
+    let inserted = db.execute(
+        &format!(
+            "INSERT INTO booking_appointments (id, doctor_id, patient_id, starts_at, ends_at, status, \
+             reason, changed_by, expires_at, idempotency_key, request_hash, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        ),
+        params![
+            id,
+            new.doctor_id,
+            patient.id.as_str(),
+            instant_text(new.starts_at),
+            instant_text(ends_at),
+            new.reason,
+            patient.id.as_str(),
+            instant_text(expires_at),
+            key,
+            hash,
+            now_text.as_str(),
+            now_text.as_str()
+        ],
+    );
+    match inserted {
+        Ok(rows) => {
+            let row = rows
+                .first()
+                .ok_or_else(|| Problem::internal("insert returned nothing"))?;
+            Ok(Requested::Created(Appointment::from_row(row)?))
+        }
+        Err(e) => {
+            // A concurrent retry with the same key got in first: answer with its appointment.
+            if let Some((key, hash)) = new.idempotency {
+                if let Some(earlier) = by_idempotency_key(db, &patient.id, key)? {
+                    if earlier.request_hash.as_deref() == Some(hash) {
+                        return Ok(Requested::Replayed(earlier));
+                    }
+                }
+            }
+            Err(unique_conflict(&e).unwrap_or_else(|| e.into()))
+        }
+    }
+}
+
+fn by_idempotency_key(
+    db: &dyn Db,
+    patient: &str,
+    key: &str,
+) -> Result<Option<Appointment>, Problem> {
+    let rows = db.execute(
+        &format!(
+            "SELECT {COLUMNS} FROM booking_appointments WHERE patient_id = ? AND idempotency_key = ?"
+        ),
+        params![patient, key],
+    )?;
+    rows.first().map(Appointment::from_row).transpose()
+}
+
+/// Reads an appointment the actor may see; anyone else is told it does not exist.
+pub fn get(db: &dyn Db, now: Timestamp, actor: &Actor, id: &str) -> Result<Appointment, Problem> {
+    expire_lapsed(db, now)?;
+    let rows = db.execute(
+        &format!("SELECT {COLUMNS} FROM booking_appointments WHERE id = ?"),
+        params![id],
+    )?;
+    match rows.first().map(Appointment::from_row).transpose()? {
+        Some(a) if a.visible_to(actor) => Ok(a),
+        _ => Err(Problem::not_found("no such appointment")),
+    }
+}
+
+/// A change of state asked for by someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Confirm,
+    Decline,
+    Cancel,
+    Complete,
+    NoShow,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "confirm" => Action::Confirm,
+            "decline" => Action::Decline,
+            "cancel" => Action::Cancel,
+            "complete" => Action::Complete,
+            "no_show" => Action::NoShow,
+            _ => return None,
+        })
+    }
+
+    fn target(self) -> Status {
+        match self {
+            Action::Confirm => Status::Confirmed,
+            Action::Decline => Status::Declined,
+            Action::Cancel => Status::Cancelled,
+            Action::Complete => Status::Completed,
+            Action::NoShow => Status::NoShow,
+        }
+    }
+
+    /// The states this action may leave.
+    fn from(self) -> &'static [Status] {
+        match self {
+            Action::Confirm | Action::Decline => &[Status::Requested],
+            Action::Cancel => &[Status::Requested, Status::Confirmed],
+            Action::Complete | Action::NoShow => &[Status::Confirmed],
+        }
+    }
+}
+
+fn state_conflict(current: Status, action: Action) -> Problem {
+    Problem::conflict(
+        "invalid-transition",
+        format!(
+            "the appointment is {}; it cannot be moved to {}",
+            current.as_str(),
+            action.target().as_str()
+        ),
+    )
+}
+
+/// Applies `action` for `actor`, with a note (why declined or cancelled).
+pub fn transition(
+    db: &dyn Db,
+    policy: &Policy,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    action: Action,
+    note: Option<&str>,
+) -> Result<Appointment, Problem> {
+    let current = get(db, now, actor, id)?;
+    let is_doctor = actor.id == current.doctor_id;
+    let is_patient = actor.id == current.patient_id;
+    let allowed = match action {
+        Action::Confirm | Action::Decline | Action::Complete | Action::NoShow => {
+            is_doctor || actor.is_staff()
+        }
+        Action::Cancel => is_doctor || is_patient || actor.is_staff(),
+    };
+    if !allowed {
+        return Err(Problem::forbidden(
+            "only the appointment's doctor or staff may do that",
+        ));
+    }
+    if !action.from().contains(&current.status) {
+        return Err(state_conflict(current.status, action));
+    }
+    if action == Action::Cancel && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(Problem::invalid("reason", "a cancellation needs a reason"));
+    }
+    let now_text = instant_text(now);
+    // Time rules, enforced in the same statement as the change.
+    let (time_rule, time_value, time_problem) = match action {
+        Action::Complete | Action::NoShow => (
+            " AND starts_at <= ?",
+            now_text.clone(),
+            Some(Problem::conflict(
+                "not-started",
+                "the appointment has not started yet",
+            )),
+        ),
+        Action::Cancel if is_patient && !is_doctor && !actor.is_staff() => (
+            " AND starts_at > ?",
+            instant_text(now.checked_add(policy.cancel_cutoff).unwrap_or(now)),
+            Some(Problem::conflict(
+                "too-late-to-cancel",
+                format!(
+                    "patients may cancel up to {} minutes before the start; call the clinic",
+                    policy.cancel_cutoff.as_mins()
+                ),
+            )),
+        ),
+        Action::Confirm => (" AND expires_at > ?", now_text.clone(), None),
+        _ => ("", String::new(), None),
+    };
+    let states = action
+        .from()
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut values = vec![
+        action.target().as_str().into(),
+        note.into(),
+        actor.id.as_str().into(),
+        now_text.as_str().into(),
+        id.into(),
+    ];
+    if !time_rule.is_empty() {
+        values.push(time_value.into());
+    }
+    let rows = db.execute(
+        &format!(
+            "UPDATE booking_appointments SET status = ?, note = ?, changed_by = ?, updated_at = ? \
+             WHERE id = ? AND status IN ({states}){time_rule} RETURNING {COLUMNS}"
+        ),
+        &values,
+    )?;
+    if let Some(row) = rows.first() {
+        return Appointment::from_row(row);
+    }
+    // Nothing changed: say why, from what the row holds now.
+    let now_row = get(db, now, actor, id)?;
+    if !action.from().contains(&now_row.status) {
+        return Err(state_conflict(now_row.status, action));
+    }
+    Err(time_problem.unwrap_or_else(|| state_conflict(Status::Expired, action)))
+}
+
+/// Moves an active appointment to another free slot of the same doctor, in one statement. A
+/// patient's move of a confirmed visit goes back to the doctor as a request.
+pub fn reschedule(
+    db: &dyn Db,
+    policy: &Policy,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    starts_at: Timestamp,
+) -> Result<Appointment, Problem> {
+    let current = get(db, now, actor, id)?;
+    if !matches!(current.status, Status::Requested | Status::Confirmed) {
+        return Err(Problem::conflict(
+            "invalid-transition",
+            format!(
+                "the appointment is {}; only requested or confirmed appointments move",
+                current.status.as_str()
+            ),
+        ));
+    }
+    let doctor = doctors::get(db, &current.doctor_id)?;
+    let ends_at = check_slot(&doctor, starts_at, now)?;
+    let by_patient = actor.id == current.patient_id && !actor.is_staff();
+    let expires_at = (now.checked_add(policy.request_ttl).unwrap_or(starts_at)).min(starts_at);
+    let now_text = instant_text(now);
+    let result = db.execute(
+        &format!(
+            "UPDATE booking_appointments SET starts_at = ?, ends_at = ?, updated_at = ?, changed_by = ?, \
+             status = CASE WHEN ? THEN 'requested' ELSE status END, \
+             expires_at = CASE WHEN ? OR status = 'requested' THEN ? ELSE expires_at END \
+             WHERE id = ? AND status IN ('requested', 'confirmed') RETURNING {COLUMNS}"
+        ),
+        params![
+            instant_text(starts_at),
+            instant_text(ends_at),
+            now_text.as_str(),
+            actor.id.as_str(),
+            by_patient,
+            by_patient,
+            instant_text(expires_at),
+            id
+        ],
+    );
+    match result {
+        Ok(rows) => match rows.first() {
+            Some(row) => Appointment::from_row(row),
+            None => {
+                let now_row = get(db, now, actor, id)?;
+                Err(Problem::conflict(
+                    "invalid-transition",
+                    format!("the appointment is {}", now_row.status.as_str()),
+                ))
+            }
+        },
+        Err(e) => Err(unique_conflict(&e).unwrap_or_else(|| e.into())),
+    }
+}
+
+/// Active (requested and not lapsed, or confirmed) start instants of a doctor in `[from, to)`.
+pub fn taken(
+    db: &dyn Db,
+    now: Timestamp,
+    doctor_id: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<String>, Problem> {
+    let rows = db.execute(
+        "SELECT starts_at FROM booking_appointments WHERE doctor_id = ? AND starts_at >= ? \
+         AND starts_at < ? AND (status = 'confirmed' OR (status = 'requested' AND expires_at > ?))",
+        params![
+            doctor_id,
+            instant_text(from),
+            instant_text(to),
+            instant_text(now)
+        ],
+    )?;
+    rows.iter()
+        .map(|r| r.get("starts_at").map_err(Problem::from))
+        .collect()
+}
+
+/// Filters for lists.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<Status>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// A patient's appointments, or a doctor's agenda, ordered by start; keyset-paged on
+/// (starts_at, id).
+pub fn list(
+    db: &dyn Db,
+    now: Timestamp,
+    column: &'static str,
+    who: &str,
+    filter: &ListFilter,
+    after: Option<(String, String)>,
+    fetch: i64,
+) -> Result<Vec<Appointment>, Problem> {
+    expire_lapsed(db, now)?;
+    let mut sql = format!("SELECT {COLUMNS} FROM booking_appointments WHERE {column} = ?");
+    let mut values: Vec<service_kit::db::Value> = vec![who.into()];
+    if let Some(s) = filter.status {
+        sql.push_str(" AND status = ?");
+        values.push(s.as_str().into());
+    }
+    if let Some(f) = filter.from {
+        sql.push_str(" AND starts_at >= ?");
+        values.push(instant_text(f).into());
+    }
+    if let Some(t) = filter.to {
+        sql.push_str(" AND starts_at < ?");
+        values.push(instant_text(t).into());
+    }
+    if let Some((starts, id)) = after {
+        sql.push_str(" AND (starts_at, id) > (?, ?)");
+        values.push(starts.into());
+        values.push(id.into());
+    }
+    sql.push_str(" ORDER BY starts_at, id LIMIT ?");
+    values.push(fetch.into());
+    let rows = db.execute(&sql, &values)?;
+    rows.iter().map(Appointment::from_row).collect()
+}
