@@ -75,8 +75,7 @@ fn route_authenticated(req: &Request, ctx: &Ctx) -> Reply {
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
     use service_kit::http::problem_response;
-    use service_kit::spin::{key_set, serve, SpinDb, SpinVars};
-    use service_kit::token::{peek_kid, Expectations};
+    use service_kit::spin::{authenticate, serve, SpinDb};
     serve(
         req,
         out,
@@ -86,26 +85,9 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
                 return health();
             }
             let now = jiff::Timestamp::now();
-            let principal = match service_kit::principal::bearer_token(&req) {
+            let principal = match authenticate(&req, now.as_second()).await {
+                Ok(p) => p,
                 Err(p) => return problem_response(&p),
-                Ok(None) => Principal::Anonymous,
-                Ok(Some(token)) => {
-                    let keys = match key_set(&SpinVars, now.as_second(), peek_kid(token).as_deref())
-                        .await
-                    {
-                        Ok(k) => k,
-                        Err(p) => return problem_response(&p),
-                    };
-                    match Principal::from_request(
-                        &req,
-                        &keys,
-                        &Expectations::from_vars(&SpinVars),
-                        now.as_second(),
-                    ) {
-                        Ok(p) => p,
-                        Err(p) => return problem_response(&p),
-                    }
-                }
             };
             if principal == Principal::Anonymous {
                 return problem_response(&Problem::unauthorized("sign in first"));

@@ -194,3 +194,15 @@ pub async fn key_set(vars: &dyn Vars, now: i64, kid: Option<&str>) -> Result<Key
     }
     Ok(KeySet::from_jwks(&jwks))
 }
+
+/// Who the request is from: anonymous without a bearer token, else the verified user (keys from
+/// [`key_set`]). A bad token is an error, never a silent downgrade to anonymous.
+pub async fn authenticate(req: &Request, now: i64) -> Result<crate::principal::Principal, Problem> {
+    use crate::principal::{bearer_token, Principal};
+    use crate::token::{peek_kid, Expectations};
+    let Some(token) = bearer_token(req)? else {
+        return Ok(Principal::Anonymous);
+    };
+    let keys = key_set(&SpinVars, now, peek_kid(token).as_deref()).await?;
+    Principal::from_request(req, &keys, &Expectations::from_vars(&SpinVars), now)
+}

@@ -1,0 +1,128 @@
+//! Wire types: request bodies, parsed once into checked domain values; a bad field is named.
+
+use crate::doctors::{DatedException, Profile, WeeklyInterval};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::Deserialize;
+use service_kit::Problem;
+
+/// Trims and bounds a free-text field.
+pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, Problem> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n < min {
+        return Err(Problem::invalid(field, "is required"));
+    }
+    if n > max {
+        return Err(Problem::invalid(field, format!("at most {max} characters")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Problem::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
+/// are refused, because they do not follow daylight-saving changes.
+pub fn zone(field: &str, name: &str) -> Result<TimeZone, Problem> {
+    if name.len() > 64 || !name.contains('/') && name != "UTC" {
+        return Err(Problem::invalid(
+            field,
+            "must be an IANA time zone such as Europe/Berlin",
+        ));
+    }
+    TimeZone::get(name)
+        .map_err(|_| Problem::invalid(field, format!("{name} is not a known IANA time zone")))
+}
+
+/// An RFC 3339 instant with an offset ("2026-12-03T09:00:00Z").
+pub fn instant(field: &str, value: &str) -> Result<Timestamp, Problem> {
+    value.parse::<Timestamp>().map_err(|_| {
+        Problem::invalid(
+            field,
+            "must be an RFC 3339 instant, e.g. 2026-12-03T09:00:00Z",
+        )
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    pub name: String,
+    pub specialty: String,
+    pub city: String,
+    pub state: String,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub bio: String,
+    pub time_zone: String,
+    pub visit_minutes: i64,
+}
+
+impl ProfileBody {
+    pub fn check(self) -> Result<Profile, Problem> {
+        if !(10..=120).contains(&self.visit_minutes) {
+            return Err(Problem::invalid("visit_minutes", "must be from 10 to 120"));
+        }
+        if self.languages.len() > 20 {
+            return Err(Problem::invalid("languages", "at most 20"));
+        }
+        let languages = self
+            .languages
+            .iter()
+            .enumerate()
+            .map(|(n, l)| text(&format!("languages[{n}]"), l, 1, 35))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Profile {
+            name: text("name", &self.name, 1, 200)?,
+            specialty: text("specialty", &self.specialty, 1, 100)?,
+            city: text("city", &self.city, 1, 100)?,
+            region: text("state", &self.state, 1, 100)?,
+            languages,
+            bio: text("bio", &self.bio, 0, 2000)?,
+            zone: zone("time_zone", &self.time_zone)?,
+            visit_minutes: self.visit_minutes as u16,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursBody {
+    pub weekly: Vec<WeeklyInterval>,
+    #[serde(default)]
+    pub exceptions: Vec<DatedException>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentBody {
+    pub doctor_id: String,
+    pub starts_at: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    pub starts_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    pub rating: i64,
+    #[serde(default)]
+    pub text: String,
+}

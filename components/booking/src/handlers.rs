@@ -1,0 +1,470 @@
+//! One function per endpoint: parse, authorise, call the rules, shape the answer.
+
+use crate::api::{
+    self, AppointmentBody, HoursBody, NoteBody, ProfileBody, RescheduleBody, ReviewBody,
+};
+use crate::appointments::{self, Action, Actor, ListFilter, NewRequest, Requested, Status};
+use crate::search::{self, Query, Sort};
+use crate::{calendar, doctors, events, reviews, Ctx};
+use http::StatusCode;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use service_kit::http::{header_str, json, no_content, query_param, with_body, Reply, Request};
+use service_kit::page::{encode_cursor, PageRequest};
+use service_kit::token::Role;
+use service_kit::{json as body, Problem};
+use sha2::{Digest, Sha256};
+
+/// The longest range `slots` answers for.
+const MAX_RANGE_DAYS: i64 = 31;
+
+fn actor(ctx: &Ctx) -> Result<Actor, Problem> {
+    let claims = ctx.principal.user()?;
+    Ok(Actor {
+        id: claims.sub.clone(),
+        role: claims.role,
+    })
+}
+
+fn optional_text(req: &Request, name: &str, max: usize) -> Result<Option<String>, Problem> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        Some(v) => api::text(name, &v, 1, max).map(Some),
+    }
+}
+
+pub fn search(req: &Request, ctx: &Ctx) -> Reply {
+    let page = PageRequest::from_query(req)?;
+    let available_on = match query_param(req, "available_on") {
+        None => None,
+        Some(d) => Some(
+            d.parse::<Date>()
+                .map_err(|_| Problem::invalid("available_on", "must be a date, YYYY-MM-DD"))?,
+        ),
+    };
+    let sort = match query_param(req, "sort").as_deref() {
+        None | Some("name") => Sort::Name,
+        Some("rating") => Sort::Rating,
+        Some(_) => return Err(Problem::invalid("sort", "must be name or rating")),
+    };
+    let q = Query {
+        specialty: optional_text(req, "specialty", 100)?,
+        city: optional_text(req, "city", 100)?,
+        state: optional_text(req, "state", 100)?,
+        text: optional_text(req, "q", 100)?,
+        available_on,
+        sort: Some(sort),
+    };
+    let (items, next_cursor) = search::search(ctx.db, ctx.now, &q, &page)?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "items": items, "next_cursor": next_cursor }),
+    ))
+}
+
+fn doctor_view(d: &doctors::Doctor) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    v["weekly_hours"] = serde_json::to_value(d.weekly_view()).unwrap_or_default();
+    v["exceptions"] = serde_json::to_value(d.exceptions_view()).unwrap_or_default();
+    v
+}
+
+pub fn doctor(ctx: &Ctx, id: &str) -> Reply {
+    let d = doctors::get(ctx.db, id)?;
+    Ok(json(StatusCode::OK, &doctor_view(&d)))
+}
+
+/// Staff and admins edit any profile; a doctor edits their own.
+fn may_edit(ctx: &Ctx, id: &str) -> Result<(), Problem> {
+    let me = actor(ctx)?;
+    if me.is_staff() || (me.role == Role::Doctor && me.id == id) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(
+            "only staff, or the doctor themself, may edit this profile",
+        ))
+    }
+}
+
+pub fn put_doctor(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    may_edit(ctx, id)?;
+    if id.is_empty() || id.len() > 64 {
+        return Err(Problem::invalid("id", "is not a user id"));
+    }
+    let profile = body::parse::<ProfileBody>(req)?.check()?;
+    let created = doctors::upsert(ctx.db, id, &profile, &appointments::instant_text(ctx.now))?;
+    let d = doctors::get(ctx.db, id)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, &doctor_view(&d)))
+}
+
+pub fn put_hours(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    may_edit(ctx, id)?;
+    let b: HoursBody = body::parse(req)?;
+    let weekly = doctors::parse_weekly(&b.weekly)?;
+    let exceptions = doctors::parse_exceptions(&b.exceptions)?;
+    doctors::set_hours(
+        ctx.db,
+        id,
+        &weekly,
+        &exceptions,
+        &appointments::instant_text(ctx.now),
+    )?;
+    let d = doctors::get(ctx.db, id)?;
+    Ok(json(StatusCode::OK, &doctor_view(&d)))
+}
+
+/// `from`/`to` as RFC 3339 instants, or as dates (local midnight in the doctor's zone).
+fn bound(
+    req: &Request,
+    name: &str,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Option<Timestamp>, Problem> {
+    let Some(v) = query_param(req, name) else {
+        return Ok(None);
+    };
+    if let Ok(d) = v.parse::<Date>() {
+        return d
+            .to_zoned(zone.clone())
+            .map(|z| Some(z.timestamp()))
+            .map_err(|_| Problem::invalid(name, "is out of range"));
+    }
+    api::instant(name, &v).map(Some)
+}
+
+pub fn slots(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    let d = doctors::get(ctx.db, id)?;
+    let schedule = d.schedule()?;
+    let from = bound(req, "from", &schedule.zone)?.unwrap_or(ctx.now);
+    let to = match bound(req, "to", &schedule.zone)? {
+        Some(t) => t,
+        None => from
+            .checked_add(SignedDuration::from_hours(24 * 7))
+            .map_err(|_| Problem::invalid("from", "is out of range"))?,
+    };
+    if to <= from {
+        return Err(Problem::invalid("to", "must be after from"));
+    }
+    if to.duration_since(from) > SignedDuration::from_hours(24 * MAX_RANGE_DAYS) {
+        return Err(Problem::invalid(
+            "to",
+            format!("the range may be at most {MAX_RANGE_DAYS} days"),
+        ));
+    }
+    let free = search::free_slots(ctx.db, ctx.now, &d, from, to)?;
+    let items: Vec<_> = free
+        .iter()
+        .map(|s| {
+            json!({
+                "starts_at": appointments::instant_text(s.start),
+                "ends_at": appointments::instant_text(s.end),
+                "local_start": s.local_start.strftime("%Y-%m-%dT%H:%M").to_string(),
+                "utc_offset": s.offset,
+            })
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "doctor_id": d.id,
+            "time_zone": d.time_zone,
+            "visit_minutes": d.visit_minutes,
+            "from": appointments::instant_text(from),
+            "to": appointments::instant_text(to),
+            "items": items,
+        }),
+    ))
+}
+
+pub fn doctor_reviews(ctx: &Ctx, id: &str) -> Reply {
+    let d = doctors::get(ctx.db, id)?;
+    let items = reviews::for_doctor(ctx.db, id, 50)?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "doctor_id": id, "rating": d.rating, "items": items }),
+    ))
+}
+
+pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
+    let claims = ctx.principal.require_role(&[Role::Patient])?;
+    let me = Actor {
+        id: claims.sub.clone(),
+        role: claims.role,
+    };
+    let key = match header_str(req, "idempotency-key") {
+        None => None,
+        Some(k) if !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()) => {
+            Some(k.to_string())
+        }
+        Some(_) => {
+            return Err(Problem::invalid(
+                "Idempotency-Key",
+                "must be 1 to 200 visible ASCII characters",
+            ))
+        }
+    };
+    let b: AppointmentBody = body::parse(req)?;
+    let starts_at = api::instant("starts_at", &b.starts_at)?;
+    let reason = api::text("reason", &b.reason, 1, 2000)?;
+    let hash = {
+        let digest = Sha256::digest(
+            format!(
+                "{}\u{1f}{}\u{1f}{}",
+                b.doctor_id,
+                appointments::instant_text(starts_at),
+                reason
+            )
+            .as_bytes(),
+        );
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let outcome = appointments::request(
+        ctx.db,
+        &ctx.policy,
+        ctx.now,
+        &me,
+        &NewRequest {
+            doctor_id: &b.doctor_id,
+            starts_at,
+            reason: &reason,
+            idempotency: key.as_deref().map(|k| (k, hash.as_str())),
+        },
+    )?;
+    Ok(match outcome {
+        Requested::Created(a) => json(StatusCode::CREATED, &a),
+        Requested::Replayed(a) => service_kit::http::set_header(
+            json(StatusCode::CREATED, &a),
+            "idempotent-replayed",
+            "true",
+        ),
+    })
+}
+
+pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
+    let me = actor(ctx)?;
+    let page = PageRequest::from_query(req)?;
+    let status = match query_param(req, "status") {
+        None => None,
+        Some(s) => Some(Status::parse(&s).ok_or_else(|| {
+            Problem::invalid(
+                "status",
+                "must be requested, confirmed, declined, cancelled, completed, no_show or expired",
+            )
+        })?),
+    };
+    let instant_or_date = |name: &str| -> Result<Option<Timestamp>, Problem> {
+        match query_param(req, name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<Date>() {
+                Ok(d) => d
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .map(|z| Some(z.timestamp()))
+                    .map_err(|_| Problem::invalid(name, "is out of range")),
+                Err(_) => api::instant(name, &v).map(Some),
+            },
+        }
+    };
+    let filter = ListFilter {
+        status,
+        from: instant_or_date("from")?,
+        to: instant_or_date("to")?,
+    };
+    // Whose list: a patient's own; a doctor's agenda; staff name the doctor or the patient.
+    let (column, who) = match me.role {
+        Role::Patient => ("patient_id", me.id.clone()),
+        Role::Doctor => ("doctor_id", me.id.clone()),
+        _ if me.is_staff() => match (
+            query_param(req, "doctor_id"),
+            query_param(req, "patient_id"),
+        ) {
+            (Some(d), None) => ("doctor_id", d),
+            (None, Some(p)) => ("patient_id", p),
+            _ => {
+                return Err(Problem::invalid(
+                    "doctor_id",
+                    "staff name either doctor_id or patient_id",
+                ))
+            }
+        },
+        _ => {
+            return Err(Problem::forbidden(
+                "patients, doctors and staff have appointments",
+            ))
+        }
+    };
+    let after = match &page.after {
+        None => None,
+        Some(k) => Some(
+            k.split_once('\u{1f}')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this API issued"))?,
+        ),
+    };
+    let mut items = appointments::list(
+        ctx.db,
+        ctx.now,
+        column,
+        &who,
+        &filter,
+        after,
+        page.fetch_limit(),
+    )?;
+    let next_cursor = if items.len() > page.limit as usize {
+        items.truncate(page.limit as usize);
+        items
+            .last()
+            .map(|a| encode_cursor(&format!("{}\u{1f}{}", a.starts_at, a.id)))
+    } else {
+        None
+    };
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "items": items, "next_cursor": next_cursor }),
+    ))
+}
+
+pub fn get_appointment(ctx: &Ctx, id: &str) -> Reply {
+    let me = actor(ctx)?;
+    let a = appointments::get(ctx.db, ctx.now, &me, id)?;
+    Ok(json(StatusCode::OK, &a))
+}
+
+pub fn act(req: &Request, ctx: &Ctx, id: &str, action: Action) -> Reply {
+    let me = actor(ctx)?;
+    let note: NoteBody = if req.body().is_empty() {
+        NoteBody::default()
+    } else {
+        body::parse(req)?
+    };
+    let note = match note.reason {
+        None => None,
+        Some(r) => Some(api::text("reason", &r, 0, 2000)?),
+    };
+    let a = appointments::transition(
+        ctx.db,
+        &ctx.policy,
+        ctx.now,
+        &me,
+        id,
+        action,
+        note.as_deref(),
+    )?;
+    Ok(json(StatusCode::OK, &a))
+}
+
+pub fn reschedule(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    let me = actor(ctx)?;
+    let b: RescheduleBody = body::parse(req)?;
+    let starts_at = api::instant("starts_at", &b.starts_at)?;
+    let a = appointments::reschedule(ctx.db, &ctx.policy, ctx.now, &me, id, starts_at)?;
+    Ok(json(StatusCode::OK, &a))
+}
+
+pub fn review(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    let me = actor(ctx)?;
+    let b: ReviewBody = body::parse(req)?;
+    let r = reviews::add(ctx.db, ctx.now, &me, id, b.rating, &b.text)?;
+    Ok(json(StatusCode::CREATED, &r))
+}
+
+/// The event feed, for service callers (staff and admin tokens): `after` is the last `seq` seen.
+pub fn events(req: &Request, ctx: &Ctx) -> Reply {
+    ctx.principal.require_role(&[Role::Staff, Role::Admin])?;
+    let page = PageRequest::from_query(req)?;
+    let after = match (&page.after, query_param(req, "after")) {
+        (Some(c), _) => c
+            .parse::<i64>()
+            .map_err(|_| Problem::invalid("cursor", "is not a cursor this API issued"))?,
+        (None, Some(a)) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| Problem::invalid("after", "must be a sequence number"))?,
+        (None, None) => 0,
+    };
+    let items = events::after(ctx.db, after, page.limit as i64)?;
+    let last = items.last().map(|e| e.seq).unwrap_or(after);
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "items": items, "next_cursor": encode_cursor(&last.to_string()) }),
+    ))
+}
+
+pub fn create_feed(ctx: &Ctx) -> Reply {
+    let me = actor(ctx)?;
+    if !matches!(me.role, Role::Patient | Role::Doctor) {
+        return Err(Problem::forbidden(
+            "calendar feeds are for patients and doctors",
+        ));
+    }
+    let token = calendar::create(ctx.db, ctx.now, &me.id, me.role)?;
+    let path = format!("/api/booking/calendar.ics?token={token}");
+    let url = if ctx.app_url.is_empty() {
+        path.clone()
+    } else {
+        format!("{}{path}", ctx.app_url.trim_end_matches('/'))
+    };
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({ "url": url, "path": path }),
+    ))
+}
+
+pub fn revoke_feeds(ctx: &Ctx) -> Reply {
+    let me = actor(ctx)?;
+    calendar::revoke_all(ctx.db, ctx.now, &me.id)?;
+    Ok(no_content())
+}
+
+pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let (user, role) = calendar::owner(ctx.db, &token)?
+        .ok_or_else(|| Problem::not_found("no such calendar feed"))?;
+    let column = if role == Role::Doctor {
+        "doctor_id"
+    } else {
+        "patient_id"
+    };
+    let from = ctx.now - SignedDuration::from_hours(24 * 90);
+    let filter = ListFilter {
+        from: Some(from),
+        ..ListFilter::default()
+    };
+    let items = appointments::list(ctx.db, ctx.now, column, &user, &filter, None, 1000)?;
+    let mut names = std::collections::HashMap::new();
+    for a in &items {
+        if !names.contains_key(&a.doctor_id) {
+            let name = doctors::find(ctx.db, &a.doctor_id)?
+                .map(|d| d.name)
+                .unwrap_or_else(|| "your doctor".into());
+            names.insert(a.doctor_id.clone(), name);
+        }
+    }
+    let body = calendar::render(
+        ctx.now,
+        &items,
+        |id| names.get(id).cloned().unwrap_or_default(),
+        &ctx.app_url,
+    );
+    let resp = with_body(
+        StatusCode::OK,
+        "text/calendar; charset=utf-8",
+        body.into_bytes(),
+    );
+    // The URL is the credential: keep it out of caches and referrers.
+    let resp = service_kit::http::set_header(resp, "cache-control", "private, no-store");
+    Ok(service_kit::http::set_header(
+        resp,
+        "referrer-policy",
+        "no-referrer",
+    ))
+}

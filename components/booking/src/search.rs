@@ -1,0 +1,193 @@
+//! The public doctor search: filters in SQL, availability and the next free slot computed from
+//! each doctor's hours in their own zone, keyset-paged by name or by rating.
+
+use crate::appointments;
+use crate::doctors::{Doctor, COLUMNS};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use service_kit::db::{Db, Value};
+use service_kit::page::{encode_cursor, PageRequest};
+use service_kit::Problem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Rating,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pub specialty: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub text: Option<String>,
+    pub available_on: Option<Date>,
+    pub sort: Option<Sort>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Found {
+    #[serde(flatten)]
+    pub doctor: Doctor,
+    pub next_free_slot: Option<String>,
+}
+
+/// How far ahead "next free slot" looks.
+const LOOKAHEAD_DAYS: i64 = 31;
+/// Rows examined per search at most, however selective `available_on` is.
+const SCAN_LIMIT: usize = 1000;
+
+const RATING: &str =
+    "(CASE WHEN rating_count = 0 THEN -1 ELSE rating_sum * 1000 / rating_count END)";
+
+fn like_pattern(s: &str) -> String {
+    let escaped: String = s
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// The free slots of `doctor` in `[from, to)`.
+pub fn free_slots(
+    db: &dyn Db,
+    now: Timestamp,
+    doctor: &Doctor,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<crate::schedule::Slot>, Problem> {
+    let from = from.max(now);
+    let slots = doctor.schedule()?.slots(from, to);
+    if slots.is_empty() {
+        return Ok(slots);
+    }
+    let taken = appointments::taken(db, now, &doctor.id, from, to)?;
+    Ok(slots
+        .into_iter()
+        .filter(|s| !taken.contains(&appointments::instant_text(s.start)))
+        .collect())
+}
+
+pub fn search(
+    db: &dyn Db,
+    now: Timestamp,
+    q: &Query,
+    page: &PageRequest,
+) -> Result<(Vec<Found>, Option<String>), Problem> {
+    let sort = q.sort.unwrap_or(Sort::Name);
+    let mut sql =
+        format!("SELECT {COLUMNS}, {RATING} AS rating_key FROM booking_doctors WHERE 1 = 1");
+    let mut values: Vec<Value> = Vec::new();
+    for (column, value) in [
+        ("specialty", &q.specialty),
+        ("city", &q.city),
+        ("region", &q.state),
+    ] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND {column} = ? COLLATE NOCASE"));
+            values.push(v.as_str().into());
+        }
+    }
+    if let Some(t) = &q.text {
+        sql.push_str(" AND (name LIKE ? ESCAPE '\\' OR bio LIKE ? ESCAPE '\\')");
+        let p = like_pattern(t);
+        values.push(p.as_str().into());
+        values.push(p.into());
+    }
+    let mut after = page.after.clone();
+    let order = match sort {
+        Sort::Name => " ORDER BY name, id",
+        Sort::Rating => " ORDER BY rating_key DESC, id",
+    };
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    let batch = (page.limit as i64 + 1).max(50);
+    loop {
+        let mut sql = sql.clone();
+        let mut values = values.clone();
+        if let Some(key) = &after {
+            let (k, id) = key
+                .split_once('\u{1f}')
+                .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this API issued"))?;
+            match sort {
+                Sort::Name => {
+                    sql.push_str(" AND (name, id) > (?, ?)");
+                    values.push(k.into());
+                }
+                Sort::Rating => {
+                    let k: i64 = k.parse().map_err(|_| {
+                        Problem::invalid("cursor", "is not a cursor this API issued")
+                    })?;
+                    sql.push_str(&format!(" AND ({RATING} < ? OR ({RATING} = ? AND id > ?))"));
+                    values.push(k.into());
+                    values.push(k.into());
+                }
+            }
+            values.push(id.into());
+        }
+        sql.push_str(order);
+        sql.push_str(" LIMIT ?");
+        values.push(batch.into());
+        let rows = db.execute(&sql, &values)?;
+        let exhausted = (rows.len() as i64) < batch;
+        for row in rows.iter() {
+            scanned += 1;
+            let key = match sort {
+                Sort::Name => row.get::<String>("name")?,
+                Sort::Rating => row.get::<i64>("rating_key")?.to_string(),
+            };
+            let doctor = Doctor::from_row(row)?;
+            after = Some(format!("{key}\u{1f}{}", doctor.id));
+            if let Some(day) = q.available_on {
+                let zone = doctor.schedule()?.zone;
+                let start = day
+                    .to_zoned(zone.clone())
+                    .map_err(Problem::internal)?
+                    .timestamp();
+                let end = day
+                    .tomorrow()
+                    .and_then(|d| d.to_zoned(zone))
+                    .map_err(Problem::internal)?
+                    .timestamp();
+                if free_slots(db, now, &doctor, start, end)?.is_empty() {
+                    continue;
+                }
+            }
+            found.push((after.clone().unwrap_or_default(), doctor));
+            if found.len() > page.limit as usize {
+                break;
+            }
+        }
+        if found.len() > page.limit as usize || exhausted || scanned >= SCAN_LIMIT {
+            break;
+        }
+    }
+    let more = found.len() > page.limit as usize;
+    found.truncate(page.limit as usize);
+    let next = if more {
+        found.last().map(|(k, _)| encode_cursor(k))
+    } else if scanned >= SCAN_LIMIT {
+        // Stopped scanning early: hand back where we got to, so the client can go on.
+        after.as_deref().map(encode_cursor)
+    } else {
+        None
+    };
+    let horizon = now + SignedDuration::from_hours(24 * LOOKAHEAD_DAYS);
+    let items = found
+        .into_iter()
+        .map(|(_, doctor)| {
+            let next_free_slot = free_slots(db, now, &doctor, now, horizon)?
+                .first()
+                .map(|s| appointments::instant_text(s.start));
+            Ok(Found {
+                doctor,
+                next_free_slot,
+            })
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    Ok((items, next))
+}
