@@ -218,19 +218,36 @@ pub fn get(db: &dyn Db, id: &str) -> Result<Doctor, Problem> {
 }
 
 /// Creates or replaces a profile (hours and ratings are kept). Returns whether it was created.
+/// Each statement is whole on its own: the insert makes the row or does nothing, the update
+/// changes it or finds nothing.
 pub fn upsert(db: &dyn Db, id: &str, p: &Profile, now: &str) -> Result<bool, Problem> {
     let languages = serde_json::to_string(&p.languages).map_err(Problem::internal)?;
     let zone = p.zone.iana_name().unwrap_or("UTC");
-    let rows = db.execute(
+    let inserted = db.execute(
         "INSERT INTO booking_doctors (id, name, specialty, city, region, languages, bio, time_zone, \
          visit_minutes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, specialty = excluded.specialty, \
-         city = excluded.city, region = excluded.region, languages = excluded.languages, \
-         bio = excluded.bio, time_zone = excluded.time_zone, visit_minutes = excluded.visit_minutes, \
-         updated_at = excluded.updated_at \
-         RETURNING created_at = updated_at AS created",
+         ON CONFLICT (id) DO NOTHING RETURNING id",
         params![
             id,
+            p.name.as_str(),
+            p.specialty.as_str(),
+            p.city.as_str(),
+            p.region.as_str(),
+            languages.as_str(),
+            p.bio.as_str(),
+            zone,
+            p.visit_minutes as i64,
+            now,
+            now
+        ],
+    )?;
+    if !inserted.is_empty() {
+        return Ok(true);
+    }
+    db.execute(
+        "UPDATE booking_doctors SET name = ?, specialty = ?, city = ?, region = ?, languages = ?, \
+         bio = ?, time_zone = ?, visit_minutes = ?, updated_at = ? WHERE id = ?",
+        params![
             p.name.as_str(),
             p.specialty.as_str(),
             p.city.as_str(),
@@ -240,14 +257,10 @@ pub fn upsert(db: &dyn Db, id: &str, p: &Profile, now: &str) -> Result<bool, Pro
             zone,
             p.visit_minutes as i64,
             now,
-            now
+            id
         ],
     )?;
-    Ok(rows
-        .first()
-        .map(|r| r.get::<bool>("created"))
-        .transpose()?
-        .unwrap_or(false))
+    Ok(false)
 }
 
 /// Replaces a doctor's hours in one statement.

@@ -172,6 +172,35 @@ pub fn send(
     send_full(method, path, token, content_type, None, body)
 }
 
+/// A JSON request with extra headers (e.g. `Idempotency-Key`).
+pub fn send_json_with(
+    method: &str,
+    path: &str,
+    body: &Value,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let url = format!("{}{}", base_url(), path);
+    let mut builder = ureq::http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let request = builder
+        .body(body.to_string().into_bytes())
+        .expect("request");
+    read_reply(method, path, request)
+}
+
+pub fn put(path: &str, body: &Value, token: Option<&str>) -> Reply {
+    send_json_with("PUT", path, body, token, &[])
+}
+
 /// A GET asking for a particular representation.
 pub fn send_with_accept(path: &str, token: &str, accept: &str) -> Reply {
     send_full("GET", path, Some(token), None, Some(accept), None)
@@ -197,6 +226,10 @@ fn send_full(
         builder = builder.header("content-type", ct);
     }
     let request = builder.body(body.unwrap_or_default()).expect("request");
+    read_reply(method, path, request)
+}
+
+fn read_reply(method: &str, path: &str, request: ureq::http::Request<Vec<u8>>) -> Reply {
     let mut response = agent()
         .run(request)
         .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
