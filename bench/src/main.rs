@@ -1,12 +1,20 @@
 //! `cargo run -p bench -- [diagnosis]` (dependencies are optimised in every profile): load scenarios against the app in the test host
 //! (or `HEALTHE_URL`), each printed beside a baseline measured in the same run.
 //!
+//! booking: doctor search and `POST /api/booking/appointments` beside `GET /api/booking/health`,
+//! then a burst of 20,000 booking attempts by distinct patients across 200 doctors: successes,
+//! conflicts, errors, double bookings found afterwards, p99.
+//!
 //! diagnosis: requests/s and latency percentiles of `POST /api/diagnosis/heart` (PREVENT, PCE)
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
 
-use blackbox::{get, new_patient, post};
-use serde_json::json;
+use base64::Engine;
+use blackbox::{date_in, get, new_patient, post, put, send_json_with};
+use serde_json::{json, Value};
+use service_kit::token::{Audience, Claims, Role};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 struct Figures {
@@ -16,6 +24,9 @@ struct Figures {
     p90: Duration,
     p99: Duration,
 }
+
+/// Requests sent before each measurement, not counted.
+const WARM_UP: usize = 20;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -29,7 +40,7 @@ fn measure(
     expect: u16,
     request: impl Fn() -> u16 + Sync,
 ) -> Figures {
-    for _ in 0..20 {
+    for _ in 0..WARM_UP {
         assert_eq!(request(), expect, "{name}: warm-up request failed");
     }
     let started = Instant::now();
@@ -190,9 +201,273 @@ fn diagnosis() {
     );
 }
 
+/// The token signing key the bench gives the app it starts (the deployer's key, as a clinic sets
+/// `token_signing_key`), so it can sign in 20,000 patients without 20,000 password hashes.
+/// Against HEALTHE_URL, start the app with SPIN_VARIABLE_TOKEN_SIGNING_KEY set to the same seed.
+const BENCH_SEED: [u8; 32] = *b"healthe-bench-signing-seed-0001!";
+
+fn mint(sub: &str, role: Role) -> String {
+    let key = ed25519_dalek::SigningKey::from_bytes(&BENCH_SEED);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    service_kit::token::sign(
+        &Claims {
+            iss: service_kit::token::DEFAULT_ISSUER.into(),
+            aud: Audience::One(service_kit::token::DEFAULT_AUDIENCE.into()),
+            sub: sub.into(),
+            role,
+            iat: now,
+            nbf: now,
+            exp: now + 3600,
+            jti: blackbox::unique(),
+        },
+        &key,
+    )
+}
+
+/// A small deterministic generator: the bench's choices repeat from run to run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn booking() {
+    let run = blackbox::unique();
+    let staff = mint(&format!("bench-staff-{run}"), Role::Staff);
+    let specialty = format!("bench-{run}");
+    let doctors: Vec<String> = (0..200).map(|i| format!("bench-doc-{run}-{i}")).collect();
+    let weekly: Vec<Value> = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| json!({"weekday": d, "start": "08:00", "end": "20:00"}))
+    .collect();
+    // Set-up: 200 profiles with hours, and each doctor's free slots for a week.
+    let slots: Vec<Vec<String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = doctors
+            .chunks(25)
+            .map(|chunk| {
+                let (staff, specialty, weekly) = (&staff, &specialty, &weekly);
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|id| {
+                            let r = put(
+                                &format!("/api/booking/doctors/{id}"),
+                                &json!({"name": format!("Dr {id}"), "specialty": specialty, "city": "Bench City",
+                                        "state": "BC", "time_zone": "UTC", "visit_minutes": 30}),
+                                Some(staff),
+                            );
+                            assert_eq!(r.status, 201, "{}", r.text);
+                            let r = put(
+                                &format!("/api/booking/doctors/{id}/hours"),
+                                &json!({"weekly": weekly}),
+                                Some(staff),
+                            );
+                            assert_eq!(r.status, 200, "{}", r.text);
+                            let r = get(
+                                &format!("/api/booking/doctors/{id}/slots?from={}&to={}", date_in(2), date_in(9)),
+                                None,
+                            );
+                            r.json()["items"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|s| s["starts_at"].as_str().unwrap().to_string())
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(
+        slots.iter().all(|s| s.len() >= 160),
+        "every doctor has a week of slots"
+    );
+
+    let (threads, total) = (4, 400);
+    let baseline = measure(
+        "GET /api/booking/health (baseline)",
+        threads,
+        total,
+        200,
+        || get("/api/booking/health", None).status,
+    );
+    let search = measure(
+        "GET /api/booking/doctors (search, 20)",
+        threads,
+        total,
+        200,
+        || {
+            get(
+                &format!("/api/booking/doctors?specialty={specialty}&limit=20"),
+                None,
+            )
+            .status
+        },
+    );
+    // Distinct patients, distinct free slots (index 100.. of each doctor: the burst uses 0..60).
+    let next = AtomicUsize::new(0);
+    let post_tokens: Vec<String> = (0..total + WARM_UP)
+        .map(|n| mint(&format!("bench-p-{run}-post-{n}"), Role::Patient))
+        .collect();
+    let request = measure(
+        "POST /api/booking/appointments",
+        threads,
+        total,
+        201,
+        || {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            let (doctor, slot) = (n % 200, 100 + n / 200);
+            post(
+            "/api/booking/appointments",
+            &json!({"doctor_id": doctors[doctor], "starts_at": slots[doctor][slot], "reason": "bench"}),
+            Some(&post_tokens[n]),
+        )
+        .status
+        },
+    );
+    let again = measure(
+        "GET /api/booking/health (again)",
+        threads,
+        total,
+        200,
+        || get("/api/booking/health", None).status,
+    );
+    println!(
+        "\nbooking over HTTP ({threads} client threads, {total} requests each, against {})",
+        blackbox::base_url()
+    );
+    let rows = [baseline, search, request, again];
+    print(&rows, &rows[0]);
+
+    // The burst: 20,000 attempts by distinct patients, each at a random one of the first 60
+    // slots of a random doctor (12,000 slots), from 32 client threads at once.
+    let attempts = 20_000;
+    let clients = 32;
+    let tokens: Vec<String> = (0..attempts)
+        .map(|n| mint(&format!("bench-p-{run}-burst-{n}"), Role::Patient))
+        .collect();
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let targets: Vec<(usize, usize)> = (0..attempts)
+        .map(|_| (rng.below(200), rng.below(60)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let outcomes = Mutex::new(Vec::with_capacity(attempts));
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..clients {
+            s.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= attempts {
+                        break;
+                    }
+                    let (doctor, slot) = targets[n];
+                    let t = Instant::now();
+                    let status = send_json_with(
+                        "POST",
+                        "/api/booking/appointments",
+                        &json!({"doctor_id": doctors[doctor], "starts_at": slots[doctor][slot], "reason": "burst"}),
+                        Some(&tokens[n]),
+                        &[],
+                    )
+                    .status;
+                    mine.push((status, t.elapsed()));
+                }
+                outcomes.lock().unwrap().extend(mine);
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let outcomes = outcomes.into_inner().unwrap();
+    let created = outcomes.iter().filter(|(s, _)| *s == 201).count();
+    let conflicts = outcomes.iter().filter(|(s, _)| *s == 409).count();
+    let errors = outcomes.len() - created - conflicts;
+    let mut latencies: Vec<Duration> = outcomes.iter().map(|(_, d)| *d).collect();
+    latencies.sort();
+
+    // Afterwards: every doctor's active appointments, looking for two at one start.
+    let mut double_bookings = 0;
+    let mut active = 0;
+    for doctor in &doctors {
+        let mut starts: Vec<String> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = get(
+                &format!("/api/booking/appointments?doctor_id={doctor}&limit=100&cursor={cursor}"),
+                Some(&staff),
+            );
+            assert_eq!(r.status, 200, "{}", r.text);
+            let b = r.json();
+            for a in b["items"].as_array().unwrap() {
+                if a["status"] == "requested" || a["status"] == "confirmed" {
+                    starts.push(a["starts_at"].as_str().unwrap().to_string());
+                }
+            }
+            match b["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => break,
+            }
+        }
+        active += starts.len();
+        starts.sort();
+        let before = starts.len();
+        starts.dedup();
+        double_bookings += before - starts.len();
+    }
+    println!(
+        "\nburst: {attempts} booking attempts by distinct patients across 200 doctors (12,000 slots), {clients} client threads"
+    );
+    println!(
+        "  {:.0} attempts/s; created {created}, conflicts {conflicts}, errors {errors}; p50 {:.2?}, p99 {:.2?}",
+        attempts as f64 / elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+    );
+    println!(
+        "  afterwards: {active} active appointments (expected {}: the burst's, the POST scenario's and its warm-up's), double bookings found: {double_bookings}",
+        created + total + WARM_UP
+    );
+}
+
 fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
-    if which.is_empty() || which.iter().any(|w| w == "diagnosis") {
+    if std::env::var_os("HEALTHE_URL").is_none() {
+        // The app the bench starts signs tokens with the bench's key (see BENCH_SEED).
+        // SAFETY: set before any thread starts.
+        unsafe {
+            std::env::set_var(
+                "SPIN_VARIABLE_TOKEN_SIGNING_KEY",
+                base64::engine::general_purpose::STANDARD.encode(BENCH_SEED),
+            );
+        }
+    }
+    let all = which.is_empty();
+    if all || which.iter().any(|w| w == "booking") {
+        booking();
+    }
+    if all || which.iter().any(|w| w == "diagnosis") {
         diagnosis();
     }
 }

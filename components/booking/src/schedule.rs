@@ -135,8 +135,25 @@ impl Schedule {
             .map(|z| z.timestamp())
     }
 
-    /// Every slot starting in `[from, to)`, in order.
+    /// Every slot starting in `[from, to)`, in order, with its wall time.
     pub fn slots(&self, from: Timestamp, to: Timestamp) -> Vec<Slot> {
+        self.spans(from, to)
+            .into_iter()
+            .map(|(start, end)| {
+                let zoned = start.to_zoned(self.zone.clone());
+                Slot {
+                    start,
+                    end,
+                    local_start: zoned.datetime(),
+                    offset: format_offset(zoned.offset()),
+                }
+            })
+            .collect()
+    }
+
+    /// Every slot starting in `[from, to)` as (start, end) instants, in order: [`Self::slots`]
+    /// without the wall-time conversion, for callers that only compare instants.
+    pub fn spans(&self, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
         let mut out = Vec::new();
         if to <= from || self.visit_minutes == 0 {
             return out;
@@ -162,13 +179,7 @@ impl Schedule {
                         break;
                     }
                     if t >= from && t < to {
-                        let zoned = t.to_zoned(self.zone.clone());
-                        out.push(Slot {
-                            start: t,
-                            end: slot_end,
-                            local_start: zoned.datetime(),
-                            offset: format_offset(zoned.offset()),
-                        });
+                        out.push((t, slot_end));
                     }
                     t = slot_end;
                 }
@@ -178,8 +189,8 @@ impl Schedule {
                 Err(_) => break,
             }
         }
-        out.sort_by_key(|s| s.start);
-        out.dedup_by_key(|s| s.start);
+        out.sort();
+        out.dedup_by_key(|s| s.0);
         out
     }
 

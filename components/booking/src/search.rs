@@ -72,6 +72,43 @@ pub fn free_slots(
         .collect())
 }
 
+/// The first free slot of `doctor` from `now` to `horizon`: one query for what is taken, then
+/// the hours walked a day at a time, stopping at the first free slot.
+pub fn next_free(
+    db: &dyn Db,
+    now: Timestamp,
+    doctor: &Doctor,
+    horizon: Timestamp,
+) -> Result<Option<Timestamp>, Problem> {
+    let schedule = doctor.schedule()?;
+    if schedule.weekly.is_empty()
+        && !schedule
+            .exceptions
+            .iter()
+            .any(|e| matches!(e, crate::schedule::Exception::Extra(..)))
+    {
+        return Ok(None);
+    }
+    let taken: std::collections::HashSet<String> =
+        appointments::taken(db, now, &doctor.id, now, horizon)?
+            .into_iter()
+            .collect();
+    let day = SignedDuration::from_hours(24);
+    let mut from = now;
+    while from < horizon {
+        let to = (from + day).min(horizon);
+        if let Some((start, _)) = schedule
+            .spans(from, to)
+            .into_iter()
+            .find(|(start, _)| !taken.contains(&appointments::instant_text(*start)))
+        {
+            return Ok(Some(start));
+        }
+        from = to;
+    }
+    Ok(None)
+}
+
 pub fn search(
     db: &dyn Db,
     now: Timestamp,
@@ -180,9 +217,8 @@ pub fn search(
     let items = found
         .into_iter()
         .map(|(_, doctor)| {
-            let next_free_slot = free_slots(db, now, &doctor, now, horizon)?
-                .first()
-                .map(|s| appointments::instant_text(s.start));
+            let next_free_slot =
+                next_free(db, now, &doctor, horizon)?.map(appointments::instant_text);
             Ok(Found {
                 doctor,
                 next_free_slot,
