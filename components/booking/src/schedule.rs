@@ -91,11 +91,7 @@ pub struct Slot {
 impl Schedule {
     /// The intervals worked on a local date, merged where they touch or overlap.
     fn intervals_on(&self, date: Date) -> Vec<Interval> {
-        if self
-            .exceptions
-            .iter()
-            .any(|e| *e == Exception::DayOff(date))
-        {
+        if self.exceptions.contains(&Exception::DayOff(date)) {
             return Vec::new();
         }
         let weekday = date.weekday().to_monday_one_offset();

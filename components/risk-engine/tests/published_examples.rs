@@ -24,6 +24,7 @@ fn printed_tolerance(v: f64) -> f64 {
     0.5 * 10f64.powi(-decimals) + 1e-12
 }
 
+#[allow(clippy::too_many_arguments)] // the equation's own nine inputs, named as Table A names them
 fn pce(
     age: f64,
     tc: f64,
