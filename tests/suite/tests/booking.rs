@@ -641,3 +641,148 @@ fn the_event_feed_serves_every_change_to_service_callers() {
     }
     assert_eq!(kinds, ["requested", "confirmed"]);
 }
+
+/// Seconds since the epoch, by this machine's clock.
+fn epoch_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Hours that produce a slot starting at the next whole minute at least 20 s away, in a zone
+/// where that minute is not within ten minutes of local midnight (so the interval stays in one
+/// day): (zone, weekly hours, the slot's start as RFC 3339, its epoch second).
+fn a_slot_about_to_start() -> (&'static str, Value, String, i64) {
+    let now = epoch_now();
+    // 20 s: time to set the hours, book and confirm before the start, on a busy machine.
+    let start = (now + 20 + 59) / 60 * 60;
+    let utc_minute_of_day = start.rem_euclid(86_400) / 60;
+    // Kolkata is UTC+05:30 all year: far from midnight when UTC is near it.
+    let (zone, offset) = if utc_minute_of_day >= 23 * 60 + 45 || utc_minute_of_day < 15 {
+        ("Asia/Kolkata", 330)
+    } else {
+        ("UTC", 0)
+    };
+    let local = (utc_minute_of_day + offset).rem_euclid(1440);
+    // ISO weekday of the local date: 1970-01-01 was a Thursday (4).
+    let local_day = (start + offset * 60).div_euclid(86_400);
+    let weekday = [
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+    ][local_day.rem_euclid(7) as usize];
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let weekly = json!([{"weekday": weekday, "start": hhmm(local), "end": hhmm(local + 10)}]);
+    // The UTC date of `start`, as days from today.
+    let date = date_in(start.div_euclid(86_400) - now.div_euclid(86_400));
+    let at = format!("{date}T{}:00Z", hhmm(utc_minute_of_day));
+    (zone, weekly, at, start)
+}
+
+fn wait_until(epoch_second: i64) {
+    let wait = epoch_second + 2 - epoch_now();
+    if wait > 0 {
+        std::thread::sleep(std::time::Duration::from_secs(wait as u64));
+    }
+}
+
+#[test]
+fn after_the_start_visits_complete_or_are_missed_and_completed_ones_get_one_review() {
+    // Accounts first (password hashing is the slow part), then the hours, then at once the bookings.
+    let (d1, d2) = (new_user("doctor"), new_user("doctor"));
+    let (p1, p2) = (new_patient(), new_patient());
+    let (zone, weekly, at, start) = a_slot_about_to_start();
+    for d in [&d1, &d2] {
+        let r = put(
+            &format!("/api/booking/doctors/{}", d.id),
+            &json!({"name": "Dr. Soon", "specialty": "now", "city": "Here", "state": "HR",
+                    "time_zone": zone, "visit_minutes": 10}),
+            Some(&d.access),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = put(
+            &format!("/api/booking/doctors/{}/hours", d.id),
+            &json!({"weekly": weekly}),
+            Some(&d.access),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let a1 = book(&p1, &d1.id, &at);
+    assert_eq!(a1.status, 201, "{}", a1.text);
+    let a1 = a1.json()["id"].as_str().unwrap().to_string();
+    let a2 = book(&p2, &d2.id, &at).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(act(&d1, &a1, "confirm", None).status, 200);
+    assert_eq!(act(&d2, &a2, "confirm", None).status, 200);
+    // Inside the 24-hour cut-off: the patient can no longer cancel.
+    let r = act(&p1, &a1, "cancel", Some("changed my mind"));
+    r.problem(409);
+    assert!(r.json()["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("too-late-to-cancel"));
+    // Not reviewable before it happened.
+    post(
+        &format!("/api/booking/appointments/{a1}/review"),
+        &json!({"rating": 5}),
+        Some(&p1.access),
+    )
+    .problem(409);
+
+    wait_until(start);
+    assert_eq!(
+        act(&d1, &a1, "complete", None).json()["status"],
+        "completed"
+    );
+    assert_eq!(act(&d2, &a2, "no_show", None).json()["status"], "no_show");
+    for (d, id) in [(&d1, &a1), (&d2, &a2)] {
+        for action in ["confirm", "decline", "cancel", "complete", "no_show"] {
+            act(d, id, action, Some("x")).problem(409);
+        }
+    }
+
+    // One review, by the visit's patient, in range.
+    let review = format!("/api/booking/appointments/{a1}/review");
+    assert_eq!(
+        post(&review, &json!({"rating": 6}), Some(&p1.access)).problem(422),
+        ["rating"]
+    );
+    assert_eq!(
+        post(&review, &json!({"rating": "five"}), Some(&p1.access)).problem(422),
+        ["rating"]
+    );
+    assert_eq!(
+        post(
+            &review,
+            &json!({"rating": 4, "text": "x".repeat(2001)}),
+            Some(&p1.access)
+        )
+        .problem(422),
+        ["text"]
+    );
+    post(&review, &json!({"rating": 4}), Some(&p2.access)).problem(404);
+    let r = post(
+        &review,
+        &json!({"rating": 4, "text": "Kind and thorough."}),
+        Some(&p1.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    post(&review, &json!({"rating": 5}), Some(&p1.access)).problem(409);
+    post(
+        &format!("/api/booking/appointments/{a2}/review"),
+        &json!({"rating": 1}),
+        Some(&p2.access),
+    )
+    .problem(409);
+    let shown = get(&format!("/api/booking/doctors/{}/reviews", d1.id), None).json();
+    assert_eq!(shown["rating"]["count"], 1);
+    assert_eq!(shown["rating"]["average"], 4.0);
+    assert_eq!(shown["items"][0]["text"], "Kind and thorough.");
+}
