@@ -273,11 +273,6 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
             },
         }
     };
-    let filter = ListFilter {
-        status,
-        from: instant_or_date("from")?,
-        to: instant_or_date("to")?,
-    };
     // Whose list: a patient's own; a doctor's agenda; staff name the doctor or the patient.
     let (column, who) = match me.role {
         Role::Patient => ("patient_id", me.id.clone()),
@@ -301,6 +296,43 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
             ))
         }
     };
+    // `day` or `week` (seven days from the date given): local dates in the doctor's zone for an
+    // agenda, UTC otherwise.
+    let (from, to) = match (query_param(req, "day"), query_param(req, "week")) {
+        (None, None) => (instant_or_date("from")?, instant_or_date("to")?),
+        (Some(_), Some(_)) => return Err(Problem::invalid("week", "give day or week, not both")),
+        (day, week) => {
+            if query_param(req, "from").is_some() || query_param(req, "to").is_some() {
+                return Err(Problem::invalid(
+                    "from",
+                    "give from/to, or day/week, not both",
+                ));
+            }
+            let (field, value, days) = match (day, week) {
+                (Some(d), _) => ("day", d, 1),
+                (_, Some(w)) => ("week", w, 7),
+                _ => unreachable!("one of them is given"),
+            };
+            let date = value
+                .parse::<Date>()
+                .map_err(|_| Problem::invalid(field, "must be a date, YYYY-MM-DD"))?;
+            let zone = match column {
+                "doctor_id" => doctors::find(ctx.db, &who)?
+                    .and_then(|d| jiff::tz::TimeZone::get(&d.time_zone).ok())
+                    .unwrap_or(jiff::tz::TimeZone::UTC),
+                _ => jiff::tz::TimeZone::UTC,
+            };
+            let start = date.to_zoned(zone.clone());
+            let end = date
+                .checked_add(jiff::Span::new().days(days))
+                .and_then(|d| d.to_zoned(zone));
+            match (start, end) {
+                (Ok(s), Ok(e)) => (Some(s.timestamp()), Some(e.timestamp())),
+                _ => return Err(Problem::invalid(field, "is out of range")),
+            }
+        }
+    };
+    let filter = ListFilter { status, from, to };
     let after = match &page.after {
         None => None,
         Some(k) => Some(
