@@ -157,6 +157,11 @@ pub fn expire_lapsed(db: &dyn Db, now: Timestamp) -> Result<(), Problem> {
     Ok(())
 }
 
+/// How many upcoming active appointments one patient may hold: enough for any real care plan,
+/// few enough that one account cannot squat a doctor's week. Counted in the INSERT itself, so
+/// concurrent requests cannot slip past it.
+pub const MAX_UPCOMING_PER_PATIENT: i64 = 10;
+
 /// A new request from a patient.
 pub struct NewRequest<'a> {
     pub doctor_id: &'a str,
@@ -242,7 +247,10 @@ pub fn request(
         &format!(
             "INSERT INTO booking_appointments (id, doctor_id, patient_id, starts_at, ends_at, status, \
              reason, changed_by, expires_at, idempotency_key, request_hash, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+             SELECT ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ? \
+             WHERE (SELECT COUNT(*) FROM booking_appointments WHERE patient_id = ? \
+                    AND status IN ('requested', 'confirmed') AND starts_at > ?) < ? \
+             RETURNING {COLUMNS}"
         ),
         params![
             id,
@@ -256,16 +264,22 @@ pub fn request(
             key,
             hash,
             now_text.as_str(),
-            now_text.as_str()
+            now_text.as_str(),
+            patient.id.as_str(),
+            now_text.as_str(),
+            MAX_UPCOMING_PER_PATIENT
         ],
     );
     match inserted {
-        Ok(rows) => {
-            let row = rows
-                .first()
-                .ok_or_else(|| Problem::internal("insert returned nothing"))?;
-            Ok(Requested::Created(Appointment::from_row(row)?))
-        }
+        Ok(rows) => match rows.first() {
+            Some(row) => Ok(Requested::Created(Appointment::from_row(row)?)),
+            None => Err(Problem::conflict(
+                "too-many-appointments",
+                format!(
+                    "you already hold {MAX_UPCOMING_PER_PATIENT} upcoming appointments; cancel one first"
+                ),
+            )),
+        },
         Err(e) => {
             // A concurrent retry with the same key got in first: answer with its appointment.
             if let Some((key, hash)) = new.idempotency {

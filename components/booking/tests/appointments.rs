@@ -494,3 +494,29 @@ fn reviews_one_per_completed_visit_and_the_average_stays_right_under_concurrency
     let p = booking::reviews::add(&db, later, &patient("q"), &open.id, 4, "").unwrap_err();
     assert_eq!(p.status, 409);
 }
+
+#[test]
+fn one_patient_cannot_hold_more_than_ten_upcoming_appointments() {
+    let (_p, db) = setup("squat");
+    let greedy = patient("greedy");
+    for n in 0..10 {
+        let at = format!("2026-12-03T{:02}:{:02}:00Z", 8 + n / 2, n % 2 * 30);
+        book(&db, &greedy, &at).unwrap();
+    }
+    let p = book(&db, &greedy, "2026-12-04T09:00:00Z").unwrap_err();
+    assert_eq!((p.status, p.kind), (409, "too-many-appointments"));
+    // Cancelling one makes room.
+    let first = appointments::list(
+        &db,
+        now(),
+        "patient_id",
+        "greedy",
+        &Default::default(),
+        None,
+        1,
+    )
+    .unwrap()
+    .remove(0);
+    act(&db, &greedy, &first.id, Action::Cancel, now()).unwrap();
+    book(&db, &greedy, "2026-12-04T09:00:00Z").unwrap();
+}
