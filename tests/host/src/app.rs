@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
@@ -38,7 +38,9 @@ pub struct AppOptions {
 pub struct ComponentRuntime {
     pub id: String,
     pub sqlite: HashMap<String, PathBuf>,
-    pub key_value: HashMap<String, PathBuf>,
+    /// Key-value label → its store's connection, shared by every request and every component
+    /// naming the same file, as Spin's SQLite key-value backend keeps one connection per store.
+    pub key_value: HashMap<String, Arc<Mutex<rusqlite::Connection>>>,
     pub variables: HashMap<String, String>,
     pub allowed_hosts: Vec<AllowedHost>,
     pub environment: Vec<(String, String)>,
@@ -98,6 +100,7 @@ impl App {
         )?;
 
         let mut components = HashMap::new();
+        let mut kv_connections: HashMap<PathBuf, Arc<Mutex<rusqlite::Connection>>> = HashMap::new();
         for (id, def) in &manifest.component {
             let sqlite = grant(id, "sqlite_databases", &def.sqlite_databases, &rc.sqlite)?;
             let key_value = grant(id, "key_value_stores", &def.key_value_stores, &rc.key_value)?;
@@ -106,9 +109,21 @@ impl App {
                     std::fs::create_dir_all(dir)?;
                 }
             }
-            for path in key_value.values() {
-                rusqlite::Connection::open(path)?.execute(KV_SCHEMA, [])?;
+            let mut kv = HashMap::new();
+            for (label, path) in &key_value {
+                let conn = match kv_connections.get(path) {
+                    Some(conn) => conn.clone(),
+                    None => {
+                        let conn = rusqlite::Connection::open(path)?;
+                        conn.execute(KV_SCHEMA, [])?;
+                        let conn = Arc::new(Mutex::new(conn));
+                        kv_connections.insert(path.clone(), conn.clone());
+                        conn
+                    }
+                };
+                kv.insert(label.clone(), conn);
             }
+            let key_value = kv;
             let allowed_hosts = def
                 .allowed_outbound_hosts
                 .iter()

@@ -1,7 +1,8 @@
 //! Spin's own host interfaces (`fermyon:spin/*@2.0.0`), implemented the way Spin's local backends
 //! behave: every `connection.open` is a new SQLite connection to the label's file (rusqlite's
 //! default 5 s busy timeout, the file's own journal mode, no ATTACH), and key-value stores are rows
-//! of one SQLite table per store file, as Spin's `spin` key-value backend keeps them.
+//! of one SQLite table per store file behind one long-lived connection per store, as Spin's
+//! `spin` key-value backend keeps them.
 
 use crate::bindings::fermyon::spin::{key_value, sqlite, variables};
 use crate::state::HostState;
@@ -11,10 +12,18 @@ use wasmtime::component::Resource;
 /// An open `fermyon:spin/sqlite.connection`.
 pub struct SqliteConnection(rusqlite::Connection);
 
-/// An open `fermyon:spin/key-value.store`.
+/// An open `fermyon:spin/key-value.store`: the store's shared connection.
 pub struct KvStore {
-    conn: rusqlite::Connection,
+    conn: std::sync::Arc<std::sync::Mutex<rusqlite::Connection>>,
     label: String,
+}
+
+impl KvStore {
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, rusqlite::Connection>, key_value::Error> {
+        self.conn
+            .lock()
+            .map_err(|_| kv_err("the store's connection is poisoned"))
+    }
 }
 
 pub const KV_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
@@ -106,10 +115,10 @@ fn kv_err(e: impl std::fmt::Display) -> key_value::Error {
 
 impl key_value::HostStore for HostState {
     fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
-        let Some(path) = self.component.key_value.get(&label) else {
+        let Some(conn) = self.component.key_value.get(&label) else {
             return Err(key_value::Error::AccessDenied);
         };
-        let conn = rusqlite::Connection::open(path).map_err(kv_err)?;
+        let conn = conn.clone();
         self.table.push(KvStore { conn, label }).map_err(kv_err)
     }
 
@@ -119,8 +128,8 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let mut stmt = s
-            .conn
+        let conn = s.conn()?;
+        let mut stmt = conn
             .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
             .map_err(kv_err)?;
         let mut rows = stmt.query([&s.label, &key]).map_err(kv_err)?;
@@ -137,7 +146,7 @@ impl key_value::HostStore for HostState {
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        s.conn
+        s.conn()?
             .execute(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
@@ -149,7 +158,7 @@ impl key_value::HostStore for HostState {
 
     fn delete(&mut self, store: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        s.conn
+        s.conn()?
             .execute(
                 "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
                 [&s.label, &key],
@@ -164,8 +173,8 @@ impl key_value::HostStore for HostState {
 
     fn get_keys(&mut self, store: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let mut stmt = s
-            .conn
+        let conn = s.conn()?;
+        let mut stmt = conn
             .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
             .map_err(kv_err)?;
         let keys = stmt
