@@ -209,7 +209,7 @@ fn check_slot(
         return Err(Problem::invalid("starts_at", "is in the past"));
     }
     let slot = doctor
-        .schedule()?
+        .schedule()
         .slot_at(starts_at)
         .ok_or_else(|| Problem::invalid("starts_at", "is not one of this doctor's slots"))?;
     Ok(slot.end)

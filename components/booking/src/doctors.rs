@@ -51,6 +51,9 @@ pub struct Doctor {
     pub languages: Vec<String>,
     pub bio: String,
     pub time_zone: String,
+    /// `time_zone`, looked up once when the row is read.
+    #[serde(skip)]
+    pub zone: TimeZone,
     pub visit_minutes: u16,
     pub rating: Rating,
     #[serde(skip)]
@@ -77,6 +80,8 @@ impl Doctor {
             serde_json::from_str(&row.get::<String>("weekly_hours")?).map_err(Problem::internal)?;
         let exceptions: Vec<DatedException> =
             serde_json::from_str(&row.get::<String>("exceptions")?).map_err(Problem::internal)?;
+        let time_zone: String = row.get("time_zone")?;
+        let zone = TimeZone::get(&time_zone).map_err(Problem::internal)?;
         Ok(Doctor {
             id: row.get("id")?,
             name: row.get("name")?,
@@ -86,7 +91,8 @@ impl Doctor {
             languages: serde_json::from_str(&row.get::<String>("languages")?)
                 .map_err(Problem::internal)?,
             bio: row.get("bio")?,
-            time_zone: row.get("time_zone")?,
+            time_zone,
+            zone,
             visit_minutes: row.get::<i64>("visit_minutes")? as u16,
             rating: Rating {
                 average: (count > 0).then(|| (sum as f64 / count as f64 * 100.0).round() / 100.0),
@@ -97,13 +103,13 @@ impl Doctor {
         })
     }
 
-    pub fn schedule(&self) -> Result<Schedule, Problem> {
-        Ok(Schedule {
-            zone: TimeZone::get(&self.time_zone).map_err(Problem::internal)?,
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            zone: self.zone.clone(),
             visit_minutes: self.visit_minutes,
             weekly: self.weekly.clone(),
             exceptions: self.exceptions.clone(),
-        })
+        }
     }
 
     pub fn weekly_view(&self) -> Vec<WeeklyInterval> {

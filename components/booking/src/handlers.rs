@@ -140,7 +140,7 @@ fn bound(
 
 pub fn slots(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let d = doctors::get(ctx.db, id)?;
-    let schedule = d.schedule()?;
+    let schedule = d.schedule();
     let from = bound(req, "from", &schedule.zone)?.unwrap_or(ctx.now);
     let to = match bound(req, "to", &schedule.zone)? {
         Some(t) => t,
@@ -318,7 +318,7 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
                 .map_err(|_| Problem::invalid(field, "must be a date, YYYY-MM-DD"))?;
             let zone = match column {
                 "doctor_id" => doctors::find(ctx.db, &who)?
-                    .and_then(|d| jiff::tz::TimeZone::get(&d.time_zone).ok())
+                    .map(|d| d.zone)
                     .unwrap_or(jiff::tz::TimeZone::UTC),
                 _ => jiff::tz::TimeZone::UTC,
             };

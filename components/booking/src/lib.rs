@@ -106,7 +106,7 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
     use service_kit::http::problem_response;
-    use service_kit::spin::{authenticate, serve, SpinDb, SpinVars};
+    use service_kit::spin::{request_context, serve, RequestContext, SpinVars};
     serve(
         req,
         out,
@@ -115,13 +115,9 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
             if is_health(&req) {
                 return health();
             }
-            let now = jiff::Timestamp::now();
-            let principal = match authenticate(&req, now.as_second()).await {
-                Ok(p) => p,
-                Err(p) => return problem_response(&p),
-            };
-            let db = match SpinDb::open("booking") {
-                Ok(db) => db,
+            let RequestContext { now, principal, db } = match request_context(&req, "booking").await
+            {
+                Ok(c) => c,
                 Err(p) => return problem_response(&p),
             };
             let ctx = Ctx {

@@ -61,7 +61,7 @@ pub fn free_slots(
     to: Timestamp,
 ) -> Result<Vec<crate::schedule::Slot>, Problem> {
     let from = from.max(now);
-    let slots = doctor.schedule()?.slots(from, to);
+    let slots = doctor.schedule().slots(from, to);
     if slots.is_empty() {
         return Ok(slots);
     }
@@ -80,7 +80,7 @@ pub fn next_free(
     doctor: &Doctor,
     horizon: Timestamp,
 ) -> Result<Option<Timestamp>, Problem> {
-    let schedule = doctor.schedule()?;
+    let schedule = doctor.schedule();
     if schedule.weekly.is_empty()
         && !schedule
             .exceptions
@@ -180,7 +180,7 @@ pub fn search(
             let doctor = Doctor::from_row(row)?;
             after = Some(format!("{key}\u{1f}{}", doctor.id));
             if let Some(day) = q.available_on {
-                let zone = doctor.schedule()?.zone;
+                let zone = doctor.zone.clone();
                 let start = day
                     .to_zoned(zone.clone())
                     .map_err(Problem::internal)?

@@ -75,7 +75,7 @@ fn route_authenticated(req: &Request, ctx: &Ctx) -> Reply {
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
     use service_kit::http::problem_response;
-    use service_kit::spin::{authenticate, serve, SpinDb};
+    use service_kit::spin::{request_context, serve, RequestContext};
     serve(
         req,
         out,
@@ -84,18 +84,11 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
             if is_health(&req) {
                 return health();
             }
-            let now = jiff::Timestamp::now();
-            let principal = match authenticate(&req, now.as_second()).await {
-                Ok(p) => p,
-                Err(p) => return problem_response(&p),
-            };
-            if principal == Principal::Anonymous {
-                return problem_response(&Problem::unauthorized("sign in first"));
-            }
-            let db = match SpinDb::open("diagnosis") {
-                Ok(db) => db,
-                Err(p) => return problem_response(&p),
-            };
+            let RequestContext { now, principal, db } =
+                match request_context(&req, "diagnosis").await {
+                    Ok(c) => c,
+                    Err(p) => return problem_response(&p),
+                };
             let ctx = Ctx {
                 db: &db,
                 engine: &engine::composed::Composed,

@@ -206,3 +206,19 @@ pub async fn authenticate(req: &Request, now: i64) -> Result<crate::principal::P
     let keys = key_set(&SpinVars, now, peek_kid(token).as_deref()).await?;
     Principal::from_request(req, &keys, &Expectations::from_vars(&SpinVars), now)
 }
+
+/// What a service's handler runs against, gathered the same way by every service's entry (after
+/// its health route, which needs none of it): the request's time, the caller, and the service's
+/// own database label.
+pub struct RequestContext {
+    pub now: jiff::Timestamp,
+    pub principal: crate::principal::Principal,
+    pub db: SpinDb,
+}
+
+pub async fn request_context(req: &Request, label: &str) -> Result<RequestContext, Problem> {
+    let now = jiff::Timestamp::now();
+    let principal = authenticate(req, now.as_second()).await?;
+    let db = SpinDb::open(label)?;
+    Ok(RequestContext { now, principal, db })
+}

@@ -8,11 +8,17 @@ use serde_json::{json, Value};
 /// A doctor with a profile in `zone` and the given weekly hours, edited by the doctor themself.
 fn doctor_with_hours(zone: &str, weekly: Value, specialty: &str) -> User {
     let d = new_user("doctor");
+    publish(&d, zone, weekly, specialty, 30);
+    d
+}
+
+/// Gives doctor `d` a profile and weekly hours, as they would themself.
+fn publish(d: &User, zone: &str, weekly: Value, specialty: &str, visit_minutes: u32) {
     let r = put(
         &format!("/api/booking/doctors/{}", d.id),
         &json!({"name": format!("Dr. {}", unique()), "specialty": specialty, "city": "Springfield",
                 "state": "IL", "languages": ["en", "es"], "bio": "Family medicine and prevention.",
-                "time_zone": zone, "visit_minutes": 30}),
+                "time_zone": zone, "visit_minutes": visit_minutes}),
         Some(&d.access),
     );
     assert_eq!(r.status, 201, "{}", r.text);
@@ -22,7 +28,6 @@ fn doctor_with_hours(zone: &str, weekly: Value, specialty: &str) -> User {
         Some(&d.access),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    d
 }
 
 fn every_day(start: &str, end: &str) -> Value {
@@ -698,19 +703,7 @@ fn after_the_start_visits_complete_or_are_missed_and_completed_ones_get_one_revi
     let (p1, p2) = (new_patient(), new_patient());
     let (zone, weekly, at, start) = a_slot_about_to_start();
     for d in [&d1, &d2] {
-        let r = put(
-            &format!("/api/booking/doctors/{}", d.id),
-            &json!({"name": "Dr. Soon", "specialty": "now", "city": "Here", "state": "HR",
-                    "time_zone": zone, "visit_minutes": 10}),
-            Some(&d.access),
-        );
-        assert_eq!(r.status, 201, "{}", r.text);
-        let r = put(
-            &format!("/api/booking/doctors/{}/hours", d.id),
-            &json!({"weekly": weekly}),
-            Some(&d.access),
-        );
-        assert_eq!(r.status, 200, "{}", r.text);
+        publish(d, zone, weekly.clone(), "now", 10);
     }
     let a1 = book(&p1, &d1.id, &at);
     assert_eq!(a1.status, 201, "{}", a1.text);
