@@ -664,7 +664,7 @@ fn a_slot_about_to_start() -> (&'static str, Value, String, i64) {
     let start = (now + 20 + 59) / 60 * 60;
     let utc_minute_of_day = start.rem_euclid(86_400) / 60;
     // Kolkata is UTC+05:30 all year: far from midnight when UTC is near it.
-    let (zone, offset) = if utc_minute_of_day >= 23 * 60 + 45 || utc_minute_of_day < 15 {
+    let (zone, offset) = if !(15..23 * 60 + 45).contains(&utc_minute_of_day) {
         ("Asia/Kolkata", 330)
     } else {
         ("UTC", 0)
