@@ -4,9 +4,8 @@
 
 use http::StatusCode;
 use serde::Serialize;
-use service_kit::http::{json, Reply, Request};
+use service_kit::http::{json, Reply};
 use service_kit::principal::Principal;
-use service_kit::token::{Expectations, KeySet};
 
 /// One service's answer to its health route.
 #[derive(Debug, Serialize)]
@@ -34,8 +33,7 @@ pub fn status_reply(services: Vec<ServiceHealth>) -> Reply {
 }
 
 /// Who the token says the caller is. 401 without a valid token.
-pub fn whoami(req: &Request, keys: &KeySet, expect: &Expectations, now: i64) -> Reply {
-    let principal = Principal::from_request(req, keys, expect, now)?;
+pub fn whoami(principal: &Principal) -> Reply {
     let claims = principal.user()?;
     Ok(json(
         StatusCode::OK,
@@ -46,9 +44,8 @@ pub fn whoami(req: &Request, keys: &KeySet, expect: &Expectations, now: i64) -> 
 #[cfg(target_arch = "wasm32")]
 mod spin_entry {
     use super::*;
-    use service_kit::http::{finish, segments, Method};
-    use service_kit::spin::{key_set, serve, SpinVars};
-    use service_kit::token::peek_kid;
+    use service_kit::http::{finish, segments, Method, Request};
+    use service_kit::spin::{authenticate, serve, SpinDb, SpinVars};
     use service_kit::vars::Vars;
     use service_kit::Problem;
 
@@ -61,14 +58,21 @@ mod spin_entry {
         let path = segments(req);
         match (req.method(), path.as_slice()) {
             (&Method::GET, ["api", "status"]) => status().await,
+            (&Method::GET, ["api", "status", "health"]) => Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({"status": "ok", "service": "status"}),
+            )),
             (&Method::GET, ["api", "status", "whoami"]) => {
                 let now = jiff::Timestamp::now().as_second();
-                let token = service_kit::principal::bearer_token(req)?
-                    .ok_or_else(|| Problem::unauthorized("sign in first"))?;
-                let keys = key_set(&SpinVars, now, peek_kid(token).as_deref()).await?;
-                whoami(req, &keys, &Expectations::from_vars(&SpinVars), now)
+                if service_kit::principal::bearer_token(req)?.is_none() {
+                    return Err(Problem::unauthorized("sign in first"));
+                }
+                // Its own database holds nothing but its cached copy of auth's state.
+                let db = SpinDb::open("status")?;
+                let (principal, _) = authenticate(req, &db, "status", now).await?;
+                whoami(&principal)
             }
-            (_, ["api", "status"] | ["api", "status", "whoami"]) => {
+            (_, ["api", "status"] | ["api", "status", "whoami" | "health"]) => {
                 Err(Problem::method_not_allowed())
             }
             _ => Err(Problem::not_found("no such status resource")),

@@ -15,6 +15,13 @@ fn serve(req: &Request, root: &Path) -> Reply {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Err(Problem::method_not_allowed());
     }
+    // Liveness, like every service's health route: proves a request reached this component.
+    if req.uri().path() == "/health" {
+        return Ok(service_kit::http::json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "ok", "service": "web"}),
+        ));
+    }
     let rel = resolve(req.uri().path()).ok_or_else(|| Problem::not_found("no such page"))?;
     let mut path = root.join(&rel);
     if path.is_dir() {
@@ -103,6 +110,14 @@ mod tests {
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
         assert!(String::from_utf8_lossy(r.body()).contains("Healthe"));
+    }
+
+    #[test]
+    fn answers_its_health_route() {
+        let r = get("/health");
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+        assert_eq!(body["service"], "web");
     }
 
     #[test]

@@ -43,14 +43,49 @@ pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A header the host sets (`spin-full-url`, `spin-client-addr`, …), as the host set it.
+///
+/// Spin copies the client's own headers first and *appends* its `spin-*` headers after them
+/// (`prepare_request_headers`, then `HeaderMap::extend`), so a client can send a
+/// `spin-client-addr` of its choosing and it comes first. Spin's value is the last one: every
+/// `spin-*` header is read through here, never with `headers().get`.
+pub fn spin_header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(name)
+        .iter()
+        .next_back()?
+        .to_str()
+        .ok()
+}
+
 /// The client's address as the host reports it (`spin-client-addr`, `ip:port`), without the port.
 pub fn client_ip(req: &Request) -> Option<String> {
-    let addr = header_str(req, "spin-client-addr")?;
+    let addr = spin_header(req, "spin-client-addr")?;
     let ip = match addr.parse::<std::net::SocketAddr>() {
         Ok(sa) => sa.ip().to_string(),
         Err(_) => addr.to_string(),
     };
     Some(ip)
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    #[test]
+    fn the_hosts_value_is_the_last_one() {
+        let req = http::Request::builder()
+            .header("spin-client-addr", "6.6.6.6:1")
+            .header("spin-client-addr", "203.0.113.9:4242")
+            .body(vec![])
+            .unwrap();
+        assert_eq!(client_ip(&req).as_deref(), Some("203.0.113.9"));
+        let req = http::Request::builder()
+            .header("spin-client-addr", "[2001:db8::1]:80")
+            .body(vec![])
+            .unwrap();
+        assert_eq!(client_ip(&req).as_deref(), Some("2001:db8::1"));
+    }
 }
 
 /// Headers every response carries. APIs return data, never pages to frame or sniff.

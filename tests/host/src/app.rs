@@ -182,7 +182,8 @@ impl App {
         let router = Router::new(manifest.trigger.http.iter().filter_map(|t| match &t.route {
             RouteConfig::Path(p) => Some((t.component.as_str(), p.as_str())),
             RouteConfig::Private { .. } => None,
-        }));
+        }))
+        .map_err(wasmtime::Error::msg)?;
         Ok(Arc::new(App {
             engine,
             router,
@@ -193,6 +194,11 @@ impl App {
     /// Routes a request from outside.
     pub fn route(&self, path: &str) -> Option<RouteMatch> {
         self.router.route(path)
+    }
+
+    /// The router's order, as Spin logs it (`RUST_LOG=spin_trigger_http=trace`).
+    pub fn route_order(&self) -> Vec<(String, String)> {
+        self.router.order()
     }
 
     /// Runs a request through a fresh instance of the matched component and collects its answer.
@@ -309,15 +315,28 @@ fn grant(
         .collect()
 }
 
-/// The headers Spin's HTTP trigger adds (`crates/trigger-http/src/headers.rs`).
+/// The headers a component sees, built as Spin's HTTP trigger builds them
+/// (`crates/trigger-http/src/headers.rs`): `strip_forbidden_headers` drops `Connection` (and a
+/// service-chaining `Host`), `prepare_request_headers` lists the client's headers in their order
+/// and then Spin's own, and the WASI executor clears the map and `extend`s it with that list —
+/// which *appends*. So a client that sends its own `spin-client-addr` has it come first, and
+/// Spin's value is the last one, exactly as on Spin.
 fn set_spin_headers(parts: &mut http::request::Parts, route: &RouteMatch, client: SocketAddr) {
+    parts.headers.remove(http::header::CONNECTION);
+    if parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| crate::outbound::is_service_chaining_host(h))
+    {
+        parts.headers.remove(http::header::HOST);
+    }
     let host = parts
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "localhost".into());
+        .unwrap_or("localhost")
+        .to_string();
     let scheme = parts.uri.scheme_str().unwrap_or("http").to_string();
     let path_and_query = parts
         .uri
@@ -325,30 +344,29 @@ fn set_spin_headers(parts: &mut http::request::Parts, route: &RouteMatch, client
         .map(|p| p.as_str())
         .unwrap_or("/")
         .to_string();
-    let mut set = |name: String, value: String| {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::try_from(name),
-            http::HeaderValue::try_from(value),
-        ) {
-            parts.headers.insert(n, v);
-        }
-    };
-    set(
-        "spin-full-url".into(),
-        format!("{scheme}://{host}{path_and_query}"),
-    );
-    set("spin-path-info".into(), route.path_info.clone());
-    set("spin-matched-route".into(), route.raw_route.clone());
-    set("spin-base-path".into(), "/".into());
-    set("spin-raw-component-route".into(), route.raw_route.clone());
-    set("spin-component-route".into(), route.component_route());
-    set("spin-client-addr".into(), client.to_string());
+    // compute_default_headers, in its order.
+    let mut spin: Vec<(String, String)> = vec![
+        ("spin-path-info".into(), route.path_info.clone()),
+        (
+            "spin-full-url".into(),
+            format!("{scheme}://{host}{path_and_query}"),
+        ),
+        ("spin-matched-route".into(), route.based_route.clone()),
+        ("spin-base-path".into(), "/".into()),
+        ("spin-raw-component-route".into(), route.raw_route.clone()),
+        ("spin-component-route".into(), route.component_route()),
+        ("spin-client-addr".into(), client.to_string()),
+    ];
     for (name, value) in &route.params {
-        set(
-            format!("spin-path-match-{}", name.to_ascii_lowercase()),
-            value.clone(),
-        );
+        spin.push((crate::routes::path_match_header(name), value.clone()));
     }
+    // The client's headers stay first, in their order; `extend` appends Spin's after them.
+    parts.headers.extend(spin.into_iter().filter_map(|(n, v)| {
+        Some((
+            http::HeaderName::try_from(n).ok()?,
+            http::HeaderValue::try_from(v).ok()?,
+        ))
+    }));
     // wasi-http needs an authority: from the URI, else from Host.
     if parts.uri.authority().is_none() {
         if let Ok(uri) = format!("{scheme}://{host}{path_and_query}").parse() {

@@ -96,6 +96,13 @@ pub fn chaining_target(host: &str) -> Option<&str> {
     host.strip_suffix(".spin.internal")
 }
 
+/// Spin's `is_service_chaining_host`: `<component>.spin.internal`, with or without a port.
+pub fn is_service_chaining_host(host: &str) -> bool {
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    host.split_once('.')
+        .is_some_and(|(_, rest)| rest == "spin.internal")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,47 +1,61 @@
-//! Route matching as Spin's HTTP trigger does it (`crates/http/src/routes.rs`, on `routefinder`):
-//! exact segments, `:name` parameters and a trailing `/...` wildcard; the most specific match
-//! wins — segment by segment, an exact segment beats a parameter, which beats the wildcard, and a
-//! route without a wildcard beats one with — and a later duplicate replaces an earlier one.
+//! Route matching with Spin's own router crate, built the way Spin builds it
+//! (`crates/routes/src/lib.rs`, `Router::build`), so the host reproduces Spin's real precedence,
+//! quirks included — not a re-implementation of its documented intent.
+//!
+//! Spin's steps, followed here one for one:
+//! 1. every public `[[trigger.http]]` route, in manifest order, is put in an `IndexMap` keyed by
+//!    the route *as written*: a later duplicate replaces the earlier one's handler and keeps its
+//!    place;
+//! 2. each is prefixed with the base (`/`, trailing slash stripped) and turned into a
+//!    `routefinder` spec: `/x/...` becomes `/x/*`;
+//! 3. the specs are added to a `routefinder::Router` in that order; `best_match` returns the
+//!    first matching route in the router's `BTreeMap` order.
+//!
+//! Step 3 is where the quirk lives: `routefinder`'s ordering is not total once a spec has a dot
+//! segment (`/.well-known/*` and `/*` each rank ahead of the other), so which route wins then
+//! depends on the order the routes were added. Using the same crate at the same version, added
+//! in the same order, gives the same answer Spin gives.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Segment {
-    Exact(String),
-    Param(String),
-}
-
+/// What a matched route leads to, with everything Spin's `spin-*` headers carry.
 #[derive(Debug, Clone)]
-pub struct Route {
-    pub component: String,
-    /// As written in the manifest (`/api/auth/...`).
-    pub raw: String,
-    segments: Vec<Segment>,
-    wildcard: bool,
+struct Handler {
+    component: String,
+    /// With the base (`/`) applied: what `spin-matched-route` carries.
+    based_route: String,
+    /// As written in the manifest: `spin-raw-component-route`.
+    raw_route: String,
 }
 
 /// What matched, with everything the `spin-*` headers carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteMatch {
     pub component: String,
+    /// The route with the base applied (`spin-matched-route`).
+    pub based_route: String,
+    /// The route as written in the manifest (`spin-raw-component-route`).
     pub raw_route: String,
     /// The wildcard's part of the path (`spin-path-info`), with Spin's trailing-slash rules.
     pub path_info: String,
-    pub params: BTreeMap<String, String>,
+    /// Named captures (`:name`), in the order `routefinder` reports them.
+    pub params: Vec<(String, String)>,
 }
 
 impl RouteMatch {
-    /// As used for service chaining: the whole path is the wildcard's.
+    /// As used for service chaining: the whole path is the wildcard's (Spin's
+    /// `RouteMatch::synthetic`).
     pub fn synthetic(component: &str, path: &str) -> Self {
         RouteMatch {
             component: component.to_string(),
+            based_route: "/...".into(),
             raw_route: "/...".into(),
             path_info: path.to_string(),
-            params: BTreeMap::new(),
+            params: Vec::new(),
         }
     }
 
-    /// The route without its wildcard (`spin-component-route`).
+    /// The raw route without its wildcard (`spin-component-route`).
     pub fn component_route(&self) -> String {
         self.raw_route
             .strip_suffix("/...")
@@ -50,112 +64,110 @@ impl RouteMatch {
     }
 }
 
-impl Route {
-    pub fn parse(component: &str, raw: &str) -> Route {
-        let absolute = if raw.starts_with('/') {
-            raw.to_string()
-        } else {
-            format!("/{raw}")
-        };
-        let (body, wildcard) = match absolute.strip_suffix("/...") {
-            Some(b) => (b.to_string(), true),
-            None => (
-                absolute.strip_suffix('/').unwrap_or(&absolute).to_string(),
-                false,
-            ),
-        };
-        let segments = body
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.strip_prefix(':') {
-                Some(name) => Segment::Param(name.to_string()),
-                None => Segment::Exact(s.to_string()),
-            })
-            .collect();
-        Route {
-            component: component.to_string(),
-            raw: raw.to_string(),
-            segments,
-            wildcard,
+pub struct Router {
+    inner: routefinder::Router<Handler>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.order()).finish()
+    }
+}
+
+/// Spin's `sanitize_with_base` with the base `/`: absolute, one trailing slash stripped.
+fn based(raw: &str) -> String {
+    let absolute = if raw.starts_with('/') {
+        raw.to_string()
+    } else {
+        format!("/{raw}")
+    };
+    absolute
+        .strip_suffix('/')
+        .map(str::to_string)
+        .unwrap_or(absolute)
+}
+
+/// Spin's `Router::parse_route`: `/x/...` and `/x/*` are trailing wildcards.
+fn spec(based_route: &str) -> Result<routefinder::RouteSpec, String> {
+    match based_route.strip_suffix("/...") {
+        Some(prefix) => format!("{prefix}/*").as_str().try_into(),
+        None => based_route.try_into(),
+    }
+}
+
+impl Router {
+    /// Public routes in manifest order, as `(component, route as written)`.
+    pub fn new<'a>(routes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Router, String> {
+        let mut by_raw: IndexMap<&str, &str> = IndexMap::new();
+        for (component, raw) in routes {
+            by_raw.insert(raw, component);
         }
+        let mut inner = routefinder::Router::new();
+        for (raw, component) in by_raw {
+            let based_route = based(raw);
+            let rs = spec(&based_route)
+                .map_err(|e| format!("route {raw:?} of component {component}: {e}"))?;
+            inner
+                .add(
+                    rs,
+                    Handler {
+                        component: component.to_string(),
+                        based_route,
+                        raw_route: raw.to_string(),
+                    },
+                )
+                .map_err(|e| format!("route {raw:?} of component {component}: {e}"))?;
+        }
+        Ok(Router { inner })
     }
 
-    fn matches(&self, path: &str) -> Option<RouteMatch> {
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if parts.len() < self.segments.len()
-            || (!self.wildcard && parts.len() != self.segments.len())
-        {
-            return None;
-        }
-        let mut params = BTreeMap::new();
-        for (seg, part) in self.segments.iter().zip(&parts) {
-            match seg {
-                Segment::Exact(e) if e == part => {}
-                Segment::Exact(_) => return None,
-                Segment::Param(name) => {
-                    params.insert(name.clone(), part.to_string());
-                }
-            }
-        }
-        let path_info = if self.wildcard {
-            let rest = parts[self.segments.len()..].join("/");
-            match (rest.is_empty(), path.ends_with('/')) {
+    /// The router's order, `(based route, component)`: what Spin logs as "Constructed router"
+    /// at `RUST_LOG=spin_trigger_http=trace`.
+    pub fn order(&self) -> Vec<(String, String)> {
+        self.inner
+            .iter()
+            .map(|(_, h)| {
+                let shown = h.based_route.strip_suffix("/...").unwrap_or(&h.based_route);
+                (shown.to_string(), h.component.clone())
+            })
+            .collect()
+    }
+
+    /// The best match for a request path, as Spin's `Router::route`.
+    pub fn route(&self, path: &str) -> Option<RouteMatch> {
+        let m = self.inner.best_match(path)?;
+        let h = m.handler();
+        let captures = m.captures();
+        let path_info = captures
+            .wildcard()
+            // Spin keeps the trailing slashes routefinder drops (`trailing_wildcard`).
+            .map(|s| match (s.is_empty(), path.ends_with('/')) {
                 (true, false) => String::new(),
                 (true, true) => "/".into(),
-                (false, false) => format!("/{rest}"),
-                (false, true) => format!("/{rest}/"),
-            }
-        } else {
-            String::new()
-        };
+                (false, false) => format!("/{s}"),
+                (false, true) => format!("/{s}/"),
+            })
+            .unwrap_or_default();
+        let params = captures
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Some(RouteMatch {
-            component: self.component.clone(),
-            raw_route: self.raw.clone(),
+            component: h.component.clone(),
+            based_route: h.based_route.clone(),
+            raw_route: h.raw_route.clone(),
             path_info,
             params,
         })
     }
-
-    /// Higher is more specific.
-    fn rank(&self) -> (Vec<u8>, u8) {
-        let segs = self
-            .segments
-            .iter()
-            .map(|s| match s {
-                Segment::Exact(_) => 2,
-                Segment::Param(_) => 1,
-            })
-            .collect();
-        (segs, if self.wildcard { 0 } else { 1 })
-    }
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct Router {
-    routes: Vec<Route>,
-}
-
-impl Router {
-    /// Public routes in manifest order; a later identical route replaces an earlier one.
-    pub fn new<'a>(routes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Router {
-        let mut out: Vec<Route> = Vec::new();
-        for (component, raw) in routes {
-            let r = Route::parse(component, raw);
-            out.retain(|existing| {
-                !(existing.segments == r.segments && existing.wildcard == r.wildcard)
-            });
-            out.push(r);
-        }
-        Router { routes: out }
-    }
-
-    pub fn route(&self, path: &str) -> Option<RouteMatch> {
-        self.routes
-            .iter()
-            .filter_map(|r| r.matches(path).map(|m| (r.rank(), m)))
-            .max_by(|(a, _), (b, _)| a.cmp(b))
-            .map(|(_, m)| m)
-    }
+/// `spin-path-match-<name>`: Spin upper-cases the name into `SPIN_PATH_MATCH_<NAME>` and turns
+/// it into a header name by lower-casing and replacing `_` with `-`.
+pub fn path_match_header(name: &str) -> String {
+    format!("SPIN_PATH_MATCH_{}", name.to_ascii_uppercase())
+        .replace('_', "-")
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -172,6 +184,7 @@ mod tests {
             ("param-wild", "/items/:id/..."),
             ("fixed", "/items/special"),
         ])
+        .unwrap()
     }
 
     fn component(path: &str) -> String {
@@ -193,22 +206,58 @@ mod tests {
 
     #[test]
     fn path_info_and_params_follow_spin() {
-        let r = Router::new([("c", "/test/...")]);
+        let r = Router::new([("c", "/test/...")]).unwrap();
         assert_eq!(r.route("/test").unwrap().path_info, "");
         assert_eq!(r.route("/test/").unwrap().path_info, "/");
         assert_eq!(r.route("/test/hello").unwrap().path_info, "/hello");
         assert_eq!(r.route("/test/hello/").unwrap().path_info, "/hello/");
-        let r = Router::new([("c", "/1/:two/...")]);
+        let r = Router::new([("c", "/1/:two/...")]).unwrap();
         let m = r.route("/1/2/3").unwrap();
-        assert_eq!(m.params["two"], "2");
+        assert_eq!(m.params, [("two".to_string(), "2".to_string())]);
         assert_eq!(m.path_info, "/3");
         assert_eq!(m.component_route(), "/1/:two");
+        assert_eq!(path_match_header("doctor_id"), "spin-path-match-doctor-id");
     }
 
     #[test]
     fn later_duplicates_win_and_unmatched_is_none() {
-        let r = Router::new([("first", "/foo"), ("second", "/foo")]);
+        let r = Router::new([("first", "/foo"), ("second", "/foo")]).unwrap();
         assert_eq!(r.route("/foo").unwrap().component, "second");
         assert!(r.route("/bar").is_none());
+    }
+
+    /// The route set Healthe shipped before: Spin's router puts the root catch-all ahead of both
+    /// of auth's routes (Spin's trace log: `("", web), ("/.well-known", auth), ("/api/auth",
+    /// auth)`), so the portal answers auth's paths. The host must reproduce that, not fix it.
+    #[test]
+    fn a_root_dot_route_beside_the_catch_all_loses_as_on_spin() {
+        let r = Router::new([
+            ("auth", "/api/auth/..."),
+            ("auth", "/.well-known/..."),
+            ("booking", "/api/booking/..."),
+            ("web", "/..."),
+        ])
+        .unwrap();
+        let order = r.order();
+        let pos = |route: &str| order.iter().position(|(r, _)| r == route).unwrap();
+        assert!(pos("") < pos("/.well-known"), "{order:?}");
+        assert!(pos("") < pos("/api/auth"), "{order:?}");
+        assert_eq!(r.route("/api/auth/health").unwrap().component, "web");
+        assert_eq!(r.route("/.well-known/jwks.json").unwrap().component, "web");
+        // Without the dot route the order is total again and the prefix wins.
+        let r = Router::new([
+            ("auth", "/api/auth/..."),
+            ("booking", "/api/booking/..."),
+            ("web", "/..."),
+        ])
+        .unwrap();
+        assert_eq!(r.route("/api/auth/health").unwrap().component, "auth");
+        assert_eq!(
+            r.route("/api/auth/.well-known/openid-configuration")
+                .unwrap()
+                .component,
+            "auth"
+        );
+        assert_eq!(r.route("/anything").unwrap().component, "web");
     }
 }

@@ -6,9 +6,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
 
-fn base() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
+fn build_wasm() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let status = std::process::Command::new(env!("CARGO"))
             .arg("build-wasm")
@@ -16,36 +16,189 @@ fn base() -> &'static str {
             .status()
             .unwrap();
         assert!(status.success());
-        let state = std::env::temp_dir().join(format!("host-fidelity-{}", std::process::id()));
-        let mut env = std::collections::HashMap::new();
-        env.insert(
-            "SPIN_VARIABLE_FROM_ENV".to_string(),
-            "from the environment".to_string(),
-        );
-        let host = test_host::spawn(
-            test_host::AppOptions {
-                app_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
-                runtime_config: None,
-                working_dir: state.clone(),
-                state_dir: state,
-                env,
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap();
-        format!("http://{}", host.addr)
-    })
+    });
 }
 
-fn get(path: &str) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// Starts the fixture app in `dir` (under fixtures/) on a free port.
+fn start(dir: &str) -> String {
+    build_wasm();
+    let state = std::env::temp_dir().join(format!(
+        "host-fidelity-{}-{}",
+        std::process::id(),
+        dir.replace('/', "-")
+    ));
+    let mut env = std::collections::HashMap::new();
+    env.insert(
+        "SPIN_VARIABLE_FROM_ENV".to_string(),
+        "from the environment".to_string(),
+    );
+    let host = test_host::spawn(
+        test_host::AppOptions {
+            app_dir: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(dir),
+            runtime_config: None,
+            working_dir: state.clone(),
+            state_dir: state,
+            env,
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    format!("http://{}", host.addr)
+}
+
+fn base() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| start(""))
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
-        .into();
-    let mut r = agent.get(format!("{}{path}", base())).call().unwrap();
+        .into()
+}
+
+fn get_from(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut req = agent().get(format!("{base}{path}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.call().unwrap();
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn get(path: &str) -> (u16, Value) {
+    get_from(base(), path, &[])
+}
+
+/// The routes a manifest declares, as the host hands them to the router.
+fn manifest_routes(path: &Path) -> Vec<(String, String)> {
+    let m = test_host::manifest::Manifest::load(path).unwrap();
+    m.trigger
+        .http
+        .iter()
+        .filter_map(|t| match &t.route {
+            test_host::manifest::RouteConfig::Path(p) => Some((t.component.clone(), p.clone())),
+            test_host::manifest::RouteConfig::Private { .. } => None,
+        })
+        .collect()
+}
+
+fn router_for(path: &Path) -> test_host::routes::Router {
+    let routes = manifest_routes(path);
+    test_host::routes::Router::new(routes.iter().map(|(c, r)| (c.as_str(), r.as_str()))).unwrap()
+}
+
+/// Healthe's old route set (a root `/.well-known/...` beside the root `/...`): a real Spin
+/// (4.1.0-pre0) sent every auth path to the portal, and its trace log showed the router's order
+/// as `…, ("", web), ("/.well-known", auth), ("/api/auth", auth)`. The host, ranking with Spin's
+/// own router built as Spin builds it, must answer the same way.
+#[test]
+fn the_old_route_set_routes_as_spin_did_web_wins() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dotted/spin.toml");
+    let order = router_for(&fixture).order();
+    let tail: Vec<(&str, &str)> = order
+        .iter()
+        .map(|(r, c)| (r.as_str(), c.as_str()))
+        .skip_while(|(r, _)| !r.is_empty())
+        .collect();
+    assert_eq!(
+        tail,
+        [("", "web"), ("/.well-known", "auth"), ("/api/auth", "auth")],
+        "{order:?}"
+    );
+    static DOTTED: OnceLock<String> = OnceLock::new();
+    let base = DOTTED.get_or_init(|| start("dotted"));
+    for path in [
+        "/api/auth/health",
+        "/api/auth/login",
+        "/.well-known/jwks.json",
+    ] {
+        assert_eq!(get_from(base, path, &[]).1["name"], "web", "{path}");
+    }
+}
+
+/// The app's real manifest: every route ranks ahead of the portal's catch-all, so each service's
+/// paths reach it (the suite's `routes` test checks the same over HTTP, on Spin too).
+#[test]
+fn the_apps_manifest_routes_every_service_to_itself() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spin.toml");
+    let router = router_for(&manifest);
+    for (component, route) in manifest_routes(&manifest) {
+        let path = match route.strip_suffix("/...") {
+            Some(prefix) => format!("{prefix}/health"),
+            None => route.clone(),
+        };
+        let m = router.route(&path).unwrap();
+        assert_eq!(m.component, component, "{path}: {:?}", router.order());
+    }
+    assert_eq!(
+        router
+            .route("/api/auth/.well-known/openid-configuration")
+            .unwrap()
+            .component,
+        "auth"
+    );
+}
+
+/// Spin copies the client's headers first and appends its own `spin-*` values after them
+/// (`prepare_request_headers`, then `HeaderMap::extend`): a forged `spin-client-addr` arrives
+/// too, ahead of Spin's. Components must read the last value; the host must hand them both.
+#[test]
+fn client_headers_come_first_and_spins_are_appended() {
+    let (_, b) = get_from(
+        base(),
+        "/probe/x",
+        &[
+            ("spin-client-addr", "6.6.6.6:666"),
+            ("spin-path-info", "/forged"),
+            ("x-first", "1"),
+        ],
+    );
+    let list: Vec<(String, String)> = serde_json::from_value(b["header_list"].clone()).unwrap();
+    let values = |name: &str| -> Vec<&str> {
+        list.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    let addrs = values("spin-client-addr");
+    assert_eq!(addrs.len(), 2, "{list:?}");
+    assert_eq!(addrs[0], "6.6.6.6:666");
+    assert!(addrs[1].starts_with("127.0.0.1:"), "{list:?}");
+    assert_eq!(values("spin-path-info"), ["/forged", "/x"]);
+    assert_eq!(values("x-first"), ["1"]);
+    let pos = |name: &str| list.iter().position(|(k, _)| k == name).unwrap();
+    assert!(pos("x-first") < pos("spin-full-url"), "{list:?}");
+    // Every one of Spin's headers is there. (Their exact order is not asserted: wasi-http
+    // strips forbidden headers such as `host` from the map before the guest sees it, and a
+    // header map's removal moves its last entry into the gap — on Spin as here, since both use
+    // wasmtime-wasi-http.)
+    let mut spin_names: Vec<&str> = list
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| k.starts_with("spin-"))
+        .collect();
+    spin_names.sort();
+    spin_names.dedup();
+    assert_eq!(
+        spin_names,
+        [
+            "spin-base-path",
+            "spin-client-addr",
+            "spin-component-route",
+            "spin-full-url",
+            "spin-matched-route",
+            "spin-path-info",
+            "spin-raw-component-route",
+        ],
+        "{list:?}"
+    );
+    assert!(values("connection").is_empty());
 }
 
 #[test]
