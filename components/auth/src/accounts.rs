@@ -5,7 +5,8 @@ use crate::api::{NewUser, User, UserUpdate};
 use crate::Ctx;
 use service_kit::db::{DbError, Row, Value};
 use service_kit::page::{Page, PageRequest};
-use service_kit::token::Role;
+use service_kit::revocation::{Revocations, RevokedAccount};
+use service_kit::token::{self, Role};
 use service_kit::{new_id, params, Problem};
 
 const USER_COLUMNS: &str = "id, email, display_name, role, disabled, created_at";
@@ -100,13 +101,18 @@ pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<U
             "admins cannot disable or demote their own account",
         ));
     }
+    // A change of role or status voids the account's tokens already issued, in the same
+    // statement (the SET expressions see the row as it was).
     let rows = ctx.db.execute(
         &format!(
             "UPDATE auth_users SET
                disabled = COALESCE(?1, disabled),
                role = COALESCE(?2, role),
                display_name = COALESCE(?3, display_name),
-               updated_at = ?4
+               updated_at = ?4,
+               tokens_not_before = CASE
+                 WHEN COALESCE(?1, disabled) != disabled OR COALESCE(?2, role) != role THEN ?6
+                 ELSE tokens_not_before END
              WHERE id = ?5 RETURNING {USER_COLUMNS}"
         ),
         &[
@@ -115,6 +121,7 @@ pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<U
             Value::from(change.display_name.as_ref().map(|n| n.as_str())),
             Value::from(ctx.now.to_string()),
             Value::from(id),
+            Value::Integer(ctx.now.as_millisecond()),
         ],
     )?;
     let user = rows
@@ -176,6 +183,49 @@ pub fn bootstrap_admin(ctx: &Ctx) -> Result<(), Problem> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Accounts whose tokens must stop working before they expire: every disabled account, and
+/// every account changed within a token's lifetime (older changes have outlived their tokens).
+pub fn revocations(ctx: &Ctx) -> Result<Revocations, Problem> {
+    let horizon = ctx.now.as_millisecond()
+        - (crate::sessions::ACCESS_TTL_SECS + token::CLOCK_SKEW_SECS) * 1000;
+    let rows = ctx.db.execute(
+        "SELECT id, tokens_not_before, disabled FROM auth_users WHERE disabled = 1
+         UNION
+         SELECT id, tokens_not_before, disabled FROM auth_users WHERE tokens_not_before > ?",
+        params![horizon],
+    )?;
+    let accounts = rows
+        .iter()
+        .map(|r| {
+            Ok(RevokedAccount {
+                id: r.get("id")?,
+                not_before_ms: r.get("tokens_not_before")?,
+                disabled: r.get("disabled")?,
+            })
+        })
+        .collect::<Result<_, Problem>>()?;
+    Ok(Revocations { accounts })
+}
+
+/// 401 if the account behind a token auth itself is checking is disabled or changed since.
+pub fn check_current(ctx: &Ctx, claims: &token::Claims) -> Result<(), Problem> {
+    let rows = ctx.db.execute(
+        "SELECT tokens_not_before, disabled FROM auth_users WHERE id = ?",
+        params![claims.sub.as_str()],
+    )?;
+    let row = rows
+        .first()
+        .ok_or_else(|| Problem::unauthorized("this account no longer exists"))?;
+    Revocations {
+        accounts: vec![RevokedAccount {
+            id: claims.sub.clone(),
+            not_before_ms: row.get("tokens_not_before")?,
+            disabled: row.get("disabled")?,
+        }],
+    }
+    .check(claims)
 }
 
 /// Whether any admin exists (reported by the health route so a fresh install says what to do).

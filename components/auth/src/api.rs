@@ -31,24 +31,16 @@ impl Email {
     }
 }
 
-/// A name shown to other people: 1–100 characters after trimming, no control characters.
+/// A name shown to other people: one line of 1–100 characters under the app's one text rule
+/// (`service_kit::text`: NFC, no control, format or private-use characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
 impl DisplayName {
+    const RULE: service_kit::text::TextRule = service_kit::text::TextRule::line(1, 100);
+
     pub fn parse(raw: &str) -> Result<DisplayName, String> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 {
-            return Err("is required".into());
-        }
-        if chars > 100 {
-            return Err("must be at most 100 characters".into());
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(DisplayName(name.to_string()))
+        Self::RULE.clean(raw).map(DisplayName)
     }
 
     pub fn as_str(&self) -> &str {

@@ -4,27 +4,30 @@
 use crate::api::{
     CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, TokenResponse, UpdateUserBody,
 };
-use crate::{accounts, keys, sessions, Ctx};
+use crate::{accounts, keys, sessions, throttle, Ctx};
 use http::StatusCode;
 use service_kit::http::{
-    client_ip, header_str, json, no_content, query_param, set_header, Reply, Request,
+    client_ip, header_str, json, no_content, query_param, set_header, spin_header, Reply, Request,
 };
 use service_kit::page::PageRequest;
 use service_kit::principal::Principal;
 use service_kit::token::{Expectations, Role};
 use service_kit::{json as body, Problem};
 
-/// Authenticates with auth's own key; no key is loaded for anonymous requests.
+/// Authenticates with auth's own keys, and its own record of the account (disabled, or changed
+/// after the token was issued: 401); no key is loaded for anonymous requests.
 fn principal(req: &Request, ctx: &Ctx) -> Result<Principal, Problem> {
     if !Principal::has_token(req) {
         return Ok(Principal::Anonymous);
     }
-    Principal::from_request(
+    let p = Principal::from_request(
         req,
         &keys::key_set(ctx)?,
         &Expectations::from_vars(ctx.vars),
         ctx.unix(),
-    )
+    )?;
+    accounts::check_current(ctx, p.user()?)?;
+    Ok(p)
 }
 
 /// Token answers must never be cached (RFC 6749 §5.1).
@@ -44,6 +47,18 @@ pub fn health(ctx: &Ctx) -> Reply {
 pub fn register(req: &Request, ctx: &Ctx) -> Reply {
     let b: RegisterBody = body::parse(req)?;
     let new = NewUser::parse(&b.email, &b.display_name, &b.password, Role::Patient)?;
+    // Counted once the input is valid, before the password is hashed: every sign-up costs an
+    // argon2 hash, and a burst from one address is how accounts are farmed.
+    let per_hour = ctx
+        .vars
+        .get("auth_registrations_per_hour")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(throttle::REGISTER_PER_HOUR);
+    throttle::reserve(
+        ctx,
+        &throttle::register_keys(client_ip(req).as_deref(), per_hour),
+    )?;
     let user = accounts::create(ctx, &new)?;
     Ok(json(StatusCode::CREATED, &user))
 }
@@ -122,14 +137,42 @@ pub fn jwks(ctx: &Ctx) -> Reply {
     Ok(set_header(resp, "cache-control", "public, max-age=300"))
 }
 
+/// What Healthe's own verifiers need from auth, in one answer: the keys and the revocations
+/// (`service_kit::key_cache`). Verifiers cache it for seconds, so it is never cached here.
+pub fn verification(ctx: &Ctx) -> Reply {
+    let state = service_kit::key_cache::AuthState {
+        keys: keys::jwks(ctx)?,
+        revocations: accounts::revocations(ctx)?,
+    };
+    Ok(set_header(
+        json(StatusCode::OK, &state),
+        "cache-control",
+        "no-store",
+    ))
+}
+
+/// Rotates the generated signing key (admin); answers the key set now published.
+pub fn rotate_key(req: &Request, ctx: &Ctx) -> Reply {
+    principal(req, ctx)?.require_role(&[Role::Admin])?;
+    Ok(json(StatusCode::OK, &keys::rotate(ctx)?))
+}
+
 /// The OpenID discovery document (the parts that apply: issuer and keys), so other systems can
-/// verify Healthe's tokens with standard libraries.
+/// verify Healthe's tokens with standard libraries. It lives under the issuer's path
+/// (`{public_url}/api/auth/.well-known/openid-configuration`, OpenID Connect Discovery §4).
+///
+/// Its URLs come from `public_url` only. Without it they are built from the request's own
+/// address, which a client chooses (the Host header): that answer is for this client alone and
+/// is marked `no-store`, so no cache can hand a forged origin to anyone else.
 pub fn discovery(req: &Request, ctx: &Ctx) -> Reply {
-    let base = public_base(req, ctx);
+    let (base, cacheable) = match ctx.vars.get("public_url") {
+        Some(url) => (url.trim_end_matches('/').to_string(), true),
+        None => (request_origin(req), false),
+    };
     let expect = Expectations::from_vars(ctx.vars);
     let doc = serde_json::json!({
         "issuer": expect.issuer,
-        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "jwks_uri": format!("{base}/api/auth/jwks.json"),
         "token_endpoint": format!("{base}/api/auth/login"),
         "userinfo_endpoint": format!("{base}/api/auth/me"),
         "response_types_supported": ["token"],
@@ -138,20 +181,21 @@ pub fn discovery(req: &Request, ctx: &Ctx) -> Reply {
         "token_endpoint_auth_methods_supported": ["none"],
         "claims_supported": ["iss", "aud", "sub", "role", "iat", "nbf", "exp", "jti"],
     });
+    let cache = if cacheable {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
     Ok(set_header(
         json(StatusCode::OK, &doc),
         "cache-control",
-        "public, max-age=300",
+        cache,
     ))
 }
 
-/// The externally visible origin: the `public_url` variable, else what the host says the request
-/// was sent to (`spin-full-url`), else the Host header.
-fn public_base(req: &Request, ctx: &Ctx) -> String {
-    if let Some(url) = ctx.vars.get("public_url") {
-        return url.trim_end_matches('/').to_string();
-    }
-    if let Some(full) = header_str(req, "spin-full-url") {
+/// The origin the request says it was sent to (`spin-full-url`, else the Host header).
+fn request_origin(req: &Request) -> String {
+    if let Some(full) = spin_header(req, "spin-full-url") {
         if let Ok(uri) = full.parse::<http::Uri>() {
             if let (Some(scheme), Some(auth)) = (uri.scheme_str(), uri.authority()) {
                 return format!("{scheme}://{auth}");

@@ -35,6 +35,11 @@ pub fn signing_key(ctx: &Ctx) -> Result<SigningKey, Problem> {
         return parse_configured(&configured)
             .map_err(|e| Problem::internal(format!("variable token_signing_key: {e}")));
     }
+    // Read first: every sign-in, refresh and JWKS request needs the key, and only the very
+    // first may have to make it — the rest must not queue for the write lock.
+    if let Some(key) = stored(ctx, "current")? {
+        return Ok(key);
+    }
     // One statement decides the race between two first requests: whichever insert lands first
     // is the installation's key; the other is ignored and both read the winner.
     let seed: [u8; 32] = random_bytes();
@@ -42,31 +47,83 @@ pub fn signing_key(ctx: &Ctx) -> Result<SigningKey, Problem> {
         "INSERT OR IGNORE INTO auth_signing_keys (slot, private_key, created_at) VALUES ('current', ?, ?)",
         &[Value::Blob(seed.to_vec()), Value::from(ctx.now.to_string())],
     )?;
+    stored(ctx, "current")?.ok_or_else(|| Problem::internal("signing key row missing after insert"))
+}
+
+fn stored(ctx: &Ctx, slot: &str) -> Result<Option<SigningKey>, Problem> {
     let rows = ctx.db.execute(
-        "SELECT private_key FROM auth_signing_keys WHERE slot = 'current'",
-        params![],
+        "SELECT private_key FROM auth_signing_keys WHERE slot = ?",
+        params![slot],
     )?;
-    let stored: Vec<u8> = rows
-        .first()
-        .ok_or_else(|| Problem::internal("signing key row missing after insert"))?
-        .get("private_key")?;
-    let seed: [u8; 32] = stored
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let bytes: Vec<u8> = row.get("private_key")?;
+    let seed: [u8; 32] = bytes
         .try_into()
         .map_err(|_| Problem::internal("stored signing key is not 32 bytes"))?;
-    Ok(SigningKey::from_bytes(&seed))
+    Ok(Some(SigningKey::from_bytes(&seed)))
 }
 
-/// The published keys. Today one; a rotation would publish the previous key here too until the
-/// last token it signed has expired.
+/// The key that signed before the last rotation, still published so tokens it signed keep
+/// verifying until they expire: `token_previous_signing_key` where the key is configured, else
+/// the generated key's `previous` slot.
+fn previous_key(ctx: &Ctx) -> Result<Option<SigningKey>, Problem> {
+    if ctx.vars.get("token_signing_key").is_some() {
+        return ctx
+            .vars
+            .get("token_previous_signing_key")
+            .map(|raw| {
+                parse_configured(&raw).map_err(|e| {
+                    Problem::internal(format!("variable token_previous_signing_key: {e}"))
+                })
+            })
+            .transpose();
+    }
+    stored(ctx, "previous")
+}
+
+/// Rotates the generated key: the current key becomes the previous one (still published), and
+/// a new key signs from now on. Where the key is configured, rotation is done in the variables
+/// instead (docs/security.md), and this refuses.
+pub fn rotate(ctx: &Ctx) -> Result<Jwks, Problem> {
+    if ctx.vars.get("token_signing_key").is_some() {
+        return Err(Problem::conflict(
+            "key-configured",
+            "the signing key is set by the token_signing_key variable: rotate it there",
+        ));
+    }
+    signing_key(ctx)?;
+    // Each statement leaves a usable state if the next never runs: first the previous slot
+    // takes a copy of the current key, then the current slot takes the new one.
+    ctx.db.execute(
+        "INSERT OR REPLACE INTO auth_signing_keys (slot, private_key, created_at)
+         SELECT 'previous', private_key, created_at FROM auth_signing_keys WHERE slot = 'current'",
+        params![],
+    )?;
+    let seed: [u8; 32] = random_bytes();
+    ctx.db.execute(
+        "UPDATE auth_signing_keys SET private_key = ?, created_at = ? WHERE slot = 'current'",
+        &[Value::Blob(seed.to_vec()), Value::from(ctx.now.to_string())],
+    )?;
+    jwks(ctx)
+}
+
+/// The published keys: the current one first, then the previous one, if any.
 pub fn jwks(ctx: &Ctx) -> Result<Jwks, Problem> {
-    let key = signing_key(ctx)?;
-    Ok(Jwks {
-        keys: vec![Jwk::from_key(&key.verifying_key())],
-    })
+    let mut keys = vec![Jwk::from_key(&signing_key(ctx)?.verifying_key())];
+    if let Some(previous) = previous_key(ctx)? {
+        let jwk = Jwk::from_key(&previous.verifying_key());
+        if jwk.kid != keys[0].kid {
+            keys.push(jwk);
+        }
+    }
+    Ok(Jwks { keys })
 }
 
+/// What auth verifies its own tokens with: every published key.
 pub fn key_set(ctx: &Ctx) -> Result<KeySet, Problem> {
-    Ok(KeySet::new([signing_key(ctx)?.verifying_key()]))
+    Ok(KeySet::from_jwks(&jwks(ctx)?))
 }
 
 #[cfg(test)]

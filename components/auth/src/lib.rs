@@ -18,7 +18,12 @@ use service_kit::vars::Vars;
 use service_kit::Problem;
 
 /// auth's schema, from `migrations/auth/`.
-pub const MIGRATIONS: &[Migration] = service_kit::migrations!("auth", "0001_accounts.sql");
+pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
+    "auth",
+    "0001_accounts.sql",
+    "0002_attempts.sql",
+    "0003_revocations.sql"
+);
 
 /// What a request runs against: its database, the app's variables, and the time it arrived.
 pub struct Ctx<'a> {
@@ -55,8 +60,14 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
         (&Method::GET, ["api", "auth", "users"]) => h::list_users(req, ctx),
         (&Method::GET, ["api", "auth", "users", id]) => h::get_user(req, ctx, id),
         (&Method::PATCH, ["api", "auth", "users", id]) => h::update_user(req, ctx, id),
-        (&Method::GET, [".well-known", "jwks.json"]) => h::jwks(ctx),
-        (&Method::GET, [".well-known", "openid-configuration"]) => h::discovery(req, ctx),
+        // Under auth's own route, never at the root: a root `/.well-known/...` route beside the
+        // portal's `/...` is ranked by Spin's router in insertion order (docs/operations.md).
+        (&Method::GET, ["api", "auth", "jwks.json"]) => h::jwks(ctx),
+        (&Method::GET, ["api", "auth", "verification"]) => h::verification(ctx),
+        (&Method::POST, ["api", "auth", "keys", "rotate"]) => h::rotate_key(req, ctx),
+        (&Method::GET, ["api", "auth", ".well-known", "openid-configuration"]) => {
+            h::discovery(req, ctx)
+        }
         (_, p) if is_known(p) => Err(Problem::method_not_allowed()),
         _ => Err(Problem::not_found("no such auth resource")),
     }
@@ -68,9 +79,18 @@ fn is_known(path: &[&str]) -> bool {
         [
             "api",
             "auth",
-            "health" | "register" | "login" | "refresh" | "logout" | "me" | "users"
+            "health"
+                | "register"
+                | "login"
+                | "refresh"
+                | "logout"
+                | "me"
+                | "users"
+                | "jwks.json"
+                | "verification"
         ] | ["api", "auth", "users", _]
-            | [".well-known", "jwks.json" | "openid-configuration"]
+            | ["api", "auth", "keys", "rotate"]
+            | ["api", "auth", ".well-known", "openid-configuration"]
     )
 }
 

@@ -15,6 +15,8 @@ struct App {
     db: SqliteDb,
     vars: MapVars,
     now: Cell<jiff::Timestamp>,
+    /// The address the host reports for the next request (`spin-client-addr`).
+    addr: std::cell::RefCell<String>,
 }
 
 struct Reply {
@@ -37,6 +39,7 @@ impl App {
             db: SqliteDb::open_in_memory(),
             vars,
             now: Cell::new("2026-11-24T12:00:00Z".parse().unwrap()),
+            addr: std::cell::RefCell::new("203.0.113.7:51234".into()),
         }
     }
 
@@ -56,7 +59,10 @@ impl App {
         let mut b = http::Request::builder()
             .method(method)
             .uri(path)
-            .header("spin-client-addr", "203.0.113.7:51234");
+            // As Spin builds them: the client's own headers first (here a forged address), the
+            // host's `spin-client-addr` appended last.
+            .header("spin-client-addr", "198.51.100.66:1")
+            .header("spin-client-addr", self.addr.borrow().as_str());
         if let Some(ct) = ct {
             b = b.header("content-type", ct);
         }
@@ -106,6 +112,13 @@ impl App {
             Some(json!({"email": email, "password": password})),
             None,
         )
+    }
+
+    fn login_from(&self, addr: &str, email: &str, password: &str) -> Reply {
+        let before = self.addr.replace(addr.to_string());
+        let r = self.login(email, password);
+        self.addr.replace(before);
+        r
     }
 
     fn token(&self, email: &str, password: &str) -> String {
@@ -192,7 +205,9 @@ fn reusing_a_rotated_refresh_token_revokes_the_family() {
     );
     let second = second.body["refresh_token"].as_str().unwrap().to_string();
 
-    // The stolen first token is replayed: refused, and the legitimate second one dies with it.
+    // The stolen first token is replayed later: refused, and the legitimate second one dies
+    // with it.
+    app.advance(auth::sessions::RETRY_GRACE_SECS + 1);
     let replay = app.call(
         "POST",
         "/api/auth/refresh",
@@ -227,25 +242,74 @@ fn reusing_a_rotated_refresh_token_revokes_the_family() {
     );
 }
 
+fn refresh(app: &App, token: &str) -> Reply {
+    app.call(
+        "POST",
+        "/api/auth/refresh",
+        Some(json!({"refresh_token": token})),
+        None,
+    )
+}
+
 #[test]
-fn refresh_tokens_expire() {
+fn an_unused_refresh_token_expires_after_the_idle_limit() {
     let app = App::new();
     app.register("old@example.com");
     let t = app.login("old@example.com", STRONG).body["refresh_token"]
         .as_str()
         .unwrap()
         .to_string();
-    app.advance(auth::sessions::REFRESH_TTL_SECS + 1);
-    assert_eq!(
-        app.call(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({"refresh_token": t})),
-            None
-        )
-        .status,
-        401
-    );
+    app.advance(auth::sessions::IDLE_TTL_SECS + 1);
+    assert_eq!(refresh(&app, &t).status, 401);
+}
+
+#[test]
+fn a_sign_in_ends_at_its_absolute_lifetime_however_often_refreshed() {
+    let app = App::new();
+    app.register("forever@example.com");
+    let r = app.login("forever@example.com", STRONG);
+    let mut t = r.body["refresh_token"].as_str().unwrap().to_string();
+    let mut elapsed = 0;
+    // Refresh every six days: never idle, but the sign-in still ends at 30 days.
+    loop {
+        app.advance(6 * 86_400);
+        elapsed += 6 * 86_400;
+        let r = refresh(&app, &t);
+        if elapsed >= auth::sessions::ABSOLUTE_TTL_SECS {
+            assert_eq!(r.status, 401, "refreshed past the absolute lifetime");
+            break;
+        }
+        assert_eq!(r.status, 200, "day {}: {:?}", elapsed / 86_400, r.body);
+        let left = r.body["refresh_expires_in"].as_i64().unwrap();
+        assert!(left <= auth::sessions::ABSOLUTE_TTL_SECS - elapsed);
+        t = r.body["refresh_token"].as_str().unwrap().to_string();
+    }
+}
+
+#[test]
+fn a_retried_refresh_gets_the_same_successor_and_a_late_replay_revokes() {
+    let app = App::new();
+    app.register("retry@example.com");
+    let first = app.login("retry@example.com", STRONG).body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = refresh(&app, &first);
+    assert_eq!(a.status, 200);
+    // The answer was lost; the client retries at once with the same token.
+    app.advance(2);
+    let b = refresh(&app, &first);
+    assert_eq!(b.status, 200, "{:?}", b.body);
+    assert_eq!(a.body["refresh_token"], b.body["refresh_token"]);
+    let next = a.body["refresh_token"].as_str().unwrap().to_string();
+    // Once the successor has been used, the first token is only a replay.
+    assert_eq!(refresh(&app, &next).status, 200);
+    let replay = refresh(&app, &first);
+    assert_eq!(replay.status, 401);
+    assert!(replay.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("already used"));
 }
 
 #[test]
@@ -274,7 +338,7 @@ fn unknown_email_and_wrong_password_answer_alike() {
 }
 
 #[test]
-fn repeated_failures_lock_the_account_with_retry_after() {
+fn repeated_failures_throttle_that_address_not_the_account() {
     let app = App::new();
     app.register("victim@example.com");
     for _ in 0..5 {
@@ -291,11 +355,67 @@ fn repeated_failures_lock_the_account_with_retry_after() {
         .parse()
         .unwrap();
     assert!(retry > 0 && retry <= 900);
-    // Other accounts are unaffected; after the lock, the right password works again.
+    // No lock-out: the right password from an address that has not been failing still works,
+    // and other accounts from the failing address are unaffected.
+    assert_eq!(
+        app.login_from("192.0.2.10:4000", "victim@example.com", STRONG)
+            .status,
+        200
+    );
     app.register("bystander@example.com");
     assert_eq!(app.login("bystander@example.com", STRONG).status, 200);
+    // After the window, the failing address may try again.
     app.advance(901);
     assert_eq!(app.login("victim@example.com", STRONG).status, 200);
+}
+
+#[test]
+fn many_addresses_guessing_one_account_meet_the_global_cap() {
+    let app = App::new();
+    app.register("target@example.com");
+    for i in 0..30 {
+        let r = app.login_from(
+            &format!("10.0.{}.{}:1", i / 4, i % 4),
+            "target@example.com",
+            "guess guess guess",
+        );
+        assert_eq!(r.status, 401, "attempt {i}");
+    }
+    let r = app.login_from("10.9.9.9:1", "target@example.com", "guess guess guess");
+    assert_eq!(r.status, 429);
+    app.advance(3601);
+    assert_eq!(app.login("target@example.com", STRONG).status, 200);
+}
+
+#[test]
+fn a_successful_sign_in_gives_its_reservation_back() {
+    let app = App::new();
+    app.register("often@example.com");
+    for _ in 0..20 {
+        assert_eq!(app.login("often@example.com", STRONG).status, 200);
+    }
+}
+
+#[test]
+fn sign_ups_are_throttled_per_address() {
+    let app = App::with_vars(
+        MapVars::default()
+            .with("admin_email", ADMIN_EMAIL)
+            .with("admin_password", ADMIN_PASSWORD)
+            .with("auth_registrations_per_hour", "3"),
+    );
+    for i in 0..3 {
+        assert_eq!(app.register(&format!("new{i}@example.com")).status, 201);
+    }
+    let r = app.register("new3@example.com");
+    assert_eq!(r.status, 429);
+    assert!(r.headers.contains_key("retry-after"));
+    // Another address may still sign up; this one again after the hour.
+    let before = app.addr.replace("192.0.2.44:1".into());
+    assert_eq!(app.register("new4@example.com").status, 201);
+    app.addr.replace(before);
+    app.advance(3601);
+    assert_eq!(app.register("new5@example.com").status, 201);
 }
 
 #[test]
@@ -531,7 +651,7 @@ fn without_admin_variables_the_app_runs_and_says_how() {
 #[test]
 fn jwks_and_discovery_publish_the_key_that_signs() {
     let app = App::new();
-    let jwks = app.call("GET", "/.well-known/jwks.json", None, None);
+    let jwks = app.call("GET", "/api/auth/jwks.json", None, None);
     assert_eq!(jwks.status, 200);
     let key = &jwks.body["keys"][0];
     assert_eq!(key["kty"], "OKP");
@@ -551,16 +671,49 @@ fn jwks_and_discovery_publish_the_key_that_signs() {
 
     // The same key on every request (it was generated once and kept).
     assert_eq!(
-        app.call("GET", "/.well-known/jwks.json", None, None).body,
+        app.call("GET", "/api/auth/jwks.json", None, None).body,
         jwks.body
     );
 
-    let d = app.call("GET", "/.well-known/openid-configuration", None, None);
+    // Without public_url the document is built from the request's own address, which the
+    // client chose: never cacheable.
+    let d = app.call(
+        "GET",
+        "/api/auth/.well-known/openid-configuration",
+        None,
+        None,
+    );
     assert_eq!(d.body["issuer"], "healthe-auth");
     assert!(d.body["jwks_uri"]
         .as_str()
         .unwrap()
-        .ends_with("/.well-known/jwks.json"));
+        .ends_with("/api/auth/jwks.json"));
+    assert_eq!(d.headers["cache-control"], "no-store");
+}
+
+#[test]
+fn discovery_urls_come_from_public_url_only() {
+    let app = App::with_vars(
+        MapVars::default()
+            .with("public_url", "https://clinic.example/")
+            .with("token_issuer", "https://clinic.example/api/auth"),
+    );
+    let d = app.call(
+        "GET",
+        "/api/auth/.well-known/openid-configuration",
+        None,
+        None,
+    );
+    assert_eq!(d.body["issuer"], "https://clinic.example/api/auth");
+    assert_eq!(
+        d.body["jwks_uri"],
+        "https://clinic.example/api/auth/jwks.json"
+    );
+    assert_eq!(
+        d.body["token_endpoint"],
+        "https://clinic.example/api/auth/login"
+    );
+    assert_eq!(d.headers["cache-control"], "public, max-age=300");
 }
 
 #[test]
@@ -568,7 +721,7 @@ fn a_configured_signing_key_is_used() {
     let seed = "MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC";
     let pem = format!("-----BEGIN PRIVATE KEY-----\n{seed}\n-----END PRIVATE KEY-----");
     let app = App::with_vars(MapVars::default().with("token_signing_key", &pem));
-    let jwks = app.call("GET", "/.well-known/jwks.json", None, None);
+    let jwks = app.call("GET", "/api/auth/jwks.json", None, None);
     let expected = auth::keys::parse_configured(&pem).unwrap().verifying_key();
     assert_eq!(
         jwks.body["keys"][0]["kid"],

@@ -6,23 +6,18 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use service_kit::Problem;
 
-/// Trims and bounds a free-text field.
+/// A free-text field under the app's one text rule (`service_kit::text`); newlines allowed.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, Problem> {
-    let v = value.trim();
-    let n = v.chars().count();
-    if n < min {
-        return Err(Problem::invalid(field, "is required"));
-    }
-    if n > max {
-        return Err(Problem::invalid(field, format!("at most {max} characters")));
-    }
-    if v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Problem::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(v.to_string())
+    service_kit::text::TextRule::paragraphs(min, max)
+        .clean(value)
+        .map_err(|m| Problem::invalid(field, m))
+}
+
+/// A one-line text field (names, places) under the same rule.
+pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, Problem> {
+    service_kit::text::TextRule::line(min, max)
+        .clean(value)
+        .map_err(|m| Problem::invalid(field, m))
 }
 
 /// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
@@ -75,13 +70,13 @@ impl ProfileBody {
             .languages
             .iter()
             .enumerate()
-            .map(|(n, l)| text(&format!("languages[{n}]"), l, 1, 35))
+            .map(|(n, l)| line(&format!("languages[{n}]"), l, 1, 35))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Profile {
-            name: text("name", &self.name, 1, 200)?,
-            specialty: text("specialty", &self.specialty, 1, 100)?,
-            city: text("city", &self.city, 1, 100)?,
-            region: text("state", &self.state, 1, 100)?,
+            name: line("name", &self.name, 1, 200)?,
+            specialty: line("specialty", &self.specialty, 1, 100)?,
+            city: line("city", &self.city, 1, 100)?,
+            region: line("state", &self.state, 1, 100)?,
             languages,
             bio: text("bio", &self.bio, 0, 2000)?,
             zone: zone("time_zone", &self.time_zone)?,

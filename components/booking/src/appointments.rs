@@ -20,6 +20,8 @@ pub struct Policy {
     pub request_ttl: SignedDuration,
     /// A patient may cancel up to this long before the start; doctors and staff any time.
     pub cancel_cutoff: SignedDuration,
+    /// How long after a completed visit the doctor still counts as treating the patient.
+    pub care_window: SignedDuration,
 }
 
 impl Default for Policy {
@@ -27,6 +29,7 @@ impl Default for Policy {
         Self {
             request_ttl: SignedDuration::from_hours(48),
             cancel_cutoff: SignedDuration::from_hours(24),
+            care_window: SignedDuration::from_hours(24 * 365),
         }
     }
 }
@@ -81,6 +84,16 @@ impl Actor {
     pub fn is_staff(&self) -> bool {
         matches!(self.role, Role::Staff | Role::Admin)
     }
+
+    /// The appointment's doctor, acting as a doctor: a doctor demoted to another role keeps
+    /// their id but loses every doctor-side right at once.
+    pub fn is_doctor_of(&self, a: &Appointment) -> bool {
+        self.role == Role::Doctor && self.id == a.doctor_id
+    }
+
+    pub fn is_patient_of(&self, a: &Appointment) -> bool {
+        self.id == a.patient_id
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,7 +138,7 @@ impl Appointment {
 
     /// Only the patient, the doctor of the appointment and staff may see it.
     pub fn visible_to(&self, actor: &Actor) -> bool {
-        actor.is_staff() || actor.id == self.patient_id || actor.id == self.doctor_id
+        actor.is_staff() || actor.is_patient_of(self) || actor.is_doctor_of(self)
     }
 }
 
@@ -385,8 +398,8 @@ pub fn transition(
     note: Option<&str>,
 ) -> Result<Appointment, Problem> {
     let current = get(db, now, actor, id)?;
-    let is_doctor = actor.id == current.doctor_id;
-    let is_patient = actor.id == current.patient_id;
+    let is_doctor = actor.is_doctor_of(&current);
+    let is_patient = actor.is_patient_of(&current);
     let allowed = match action {
         Action::Confirm | Action::Decline | Action::Complete | Action::NoShow => {
             is_doctor || actor.is_staff()
@@ -483,9 +496,21 @@ pub fn reschedule(
             ),
         ));
     }
+    let by_patient = actor.is_patient_of(&current) && !actor.is_staff();
+    if !(by_patient || actor.is_doctor_of(&current) || actor.is_staff()) {
+        return Err(Problem::forbidden(
+            "only the appointment's patient, its doctor or staff may move it",
+        ));
+    }
     let doctor = doctors::get(db, &current.doctor_id)?;
     let ends_at = check_slot(&doctor, starts_at, now)?;
-    let by_patient = actor.id == current.patient_id && !actor.is_staff();
+    // Moving a visit is cancelling it and booking another: the cancel rules hold. Nobody moves a
+    // visit that has started; a patient not within the cut-off before its start either.
+    let not_before = if by_patient {
+        now.checked_add(policy.cancel_cutoff).unwrap_or(now)
+    } else {
+        now
+    };
     let expires_at = (now.checked_add(policy.request_ttl).unwrap_or(starts_at)).min(starts_at);
     let now_text = instant_text(now);
     let result = db.execute(
@@ -493,7 +518,8 @@ pub fn reschedule(
             "UPDATE booking_appointments SET starts_at = ?, ends_at = ?, updated_at = ?, changed_by = ?, \
              status = CASE WHEN ? THEN 'requested' ELSE status END, \
              expires_at = CASE WHEN ? OR status = 'requested' THEN ? ELSE expires_at END \
-             WHERE id = ? AND status IN ('requested', 'confirmed') RETURNING {COLUMNS}"
+             WHERE id = ? AND status IN ('requested', 'confirmed') AND starts_at > ? \
+             RETURNING {COLUMNS}"
         ),
         params![
             instant_text(starts_at),
@@ -503,7 +529,8 @@ pub fn reschedule(
             by_patient,
             by_patient,
             instant_text(expires_at),
-            id
+            id,
+            instant_text(not_before)
         ],
     );
     match result {
@@ -511,10 +538,23 @@ pub fn reschedule(
             Some(row) => Appointment::from_row(row),
             None => {
                 let now_row = get(db, now, actor, id)?;
-                Err(Problem::conflict(
-                    "invalid-transition",
-                    format!("the appointment is {}", now_row.status.as_str()),
-                ))
+                if !matches!(now_row.status, Status::Requested | Status::Confirmed) {
+                    return Err(Problem::conflict(
+                        "invalid-transition",
+                        format!("the appointment is {}", now_row.status.as_str()),
+                    ));
+                }
+                Err(if by_patient {
+                    Problem::conflict(
+                        "too-late-to-cancel",
+                        format!(
+                            "patients may move a visit up to {} minutes before its start; call the clinic",
+                            policy.cancel_cutoff.as_mins()
+                        ),
+                    )
+                } else {
+                    Problem::conflict("already-started", "the appointment has already started")
+                })
             }
         },
         Err(e) => Err(unique_conflict(&e).unwrap_or_else(|| e.into())),

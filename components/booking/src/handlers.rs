@@ -5,7 +5,7 @@ use crate::api::{
 };
 use crate::appointments::{self, Action, Actor, ListFilter, NewRequest, Requested, Status};
 use crate::search::{self, Query, Sort};
-use crate::{calendar, doctors, events, reviews, Ctx};
+use crate::{calendar, care, doctors, events, reviews, Ctx};
 use http::StatusCode;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -35,14 +35,37 @@ fn optional_text(req: &Request, name: &str, max: usize) -> Result<Option<String>
     }
 }
 
+/// How far ahead `available_on` may ask: slots exist only where hours do, and a date at the
+/// edge of the calendar's range has no tomorrow to end it.
+const AVAILABLE_ON_MAX_DAYS: i64 = 366;
+
+/// A doctor as the public may see them: 404 for an unknown or disabled account.
+fn visible_doctor(ctx: &Ctx, id: &str) -> Result<doctors::Doctor, Problem> {
+    if ctx.revocations.is_disabled(id) {
+        return Err(Problem::not_found("no such doctor"));
+    }
+    doctors::get(ctx.db, id)
+}
+
 pub fn search(req: &Request, ctx: &Ctx) -> Reply {
     let page = PageRequest::from_query(req)?;
     let available_on = match query_param(req, "available_on") {
         None => None,
-        Some(d) => Some(
-            d.parse::<Date>()
-                .map_err(|_| Problem::invalid("available_on", "must be a date, YYYY-MM-DD"))?,
-        ),
+        Some(d) => {
+            let date = d
+                .parse::<Date>()
+                .map_err(|_| Problem::invalid("available_on", "must be a date, YYYY-MM-DD"))?;
+            let today = ctx.now.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let days = (date - today).get_days() as i64;
+            // A day behind UTC still has today somewhere in the world.
+            if !(-1..=AVAILABLE_ON_MAX_DAYS).contains(&days) {
+                return Err(Problem::invalid(
+                    "available_on",
+                    format!("must be a date from today to {AVAILABLE_ON_MAX_DAYS} days ahead"),
+                ));
+            }
+            Some(date)
+        }
     };
     let sort = match query_param(req, "sort").as_deref() {
         None | Some("name") => Sort::Name,
@@ -56,6 +79,7 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
         text: optional_text(req, "q", 100)?,
         available_on,
         sort: Some(sort),
+        hidden: ctx.revocations.disabled_json(),
     };
     let (items, next_cursor) = search::search(ctx.db, ctx.now, &q, &page)?;
     Ok(json(
@@ -72,7 +96,7 @@ fn doctor_view(d: &doctors::Doctor) -> serde_json::Value {
 }
 
 pub fn doctor(ctx: &Ctx, id: &str) -> Reply {
-    let d = doctors::get(ctx.db, id)?;
+    let d = visible_doctor(ctx, id)?;
     Ok(json(StatusCode::OK, &doctor_view(&d)))
 }
 
@@ -139,7 +163,7 @@ fn bound(
 }
 
 pub fn slots(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let d = doctors::get(ctx.db, id)?;
+    let d = visible_doctor(ctx, id)?;
     let schedule = d.schedule();
     let from = bound(req, "from", &schedule.zone)?.unwrap_or(ctx.now);
     let to = match bound(req, "to", &schedule.zone)? {
@@ -183,7 +207,7 @@ pub fn slots(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 }
 
 pub fn doctor_reviews(ctx: &Ctx, id: &str) -> Reply {
-    let d = doctors::get(ctx.db, id)?;
+    let d = visible_doctor(ctx, id)?;
     let items = reviews::for_doctor(ctx.db, id, 50)?;
     Ok(json(
         StatusCode::OK,
@@ -211,6 +235,9 @@ pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
     };
     let b: AppointmentBody = body::parse(req)?;
     let starts_at = api::instant("starts_at", &b.starts_at)?;
+    if ctx.revocations.is_disabled(&b.doctor_id) {
+        return Err(Problem::invalid("doctor_id", "no such doctor"));
+    }
     let reason = api::text("reason", &b.reason, 1, 2000)?;
     let hash = {
         let digest = Sha256::digest(
@@ -364,6 +391,33 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
     ))
 }
 
+/// Is the caller (a doctor) treating `patient` now? Staff ask for a doctor by `doctor_id`.
+/// Answers `treating` and the appointment it rests on; other services ask this with the
+/// doctor's own token, so a service learns only what that doctor may know.
+pub fn care(req: &Request, ctx: &Ctx, patient: &str) -> Reply {
+    let me = actor(ctx)?;
+    let doctor = match me.role {
+        Role::Doctor => me.id.clone(),
+        _ if me.is_staff() => query_param(req, "doctor_id")
+            .ok_or_else(|| Problem::invalid("doctor_id", "staff name the doctor"))?,
+        _ => {
+            return Err(Problem::forbidden(
+                "care relationships are asked by doctors and staff",
+            ))
+        }
+    };
+    let basis = care::basis(ctx.db, ctx.now, ctx.policy.care_window, &doctor, patient)?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "doctor_id": doctor,
+            "patient_id": patient,
+            "treating": basis.is_some(),
+            "basis": basis,
+        }),
+    ))
+}
+
 pub fn get_appointment(ctx: &Ctx, id: &str) -> Reply {
     let me = actor(ctx)?;
     let a = appointments::get(ctx.db, ctx.now, &me, id)?;
@@ -460,6 +514,7 @@ pub fn revoke_feeds(ctx: &Ctx) -> Reply {
 pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
     let token = query_param(req, "token").unwrap_or_default();
     let (user, role) = calendar::owner(ctx.db, &token)?
+        .filter(|(user, _)| !ctx.revocations.is_disabled(user))
         .ok_or_else(|| Problem::not_found("no such calendar feed"))?;
     let column = if role == Role::Doctor {
         "doctor_id"

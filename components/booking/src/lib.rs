@@ -6,6 +6,7 @@
 pub mod api;
 pub mod appointments;
 pub mod calendar;
+pub mod care;
 pub mod doctors;
 pub mod events;
 mod handlers;
@@ -19,15 +20,20 @@ use service_kit::db::Db;
 use service_kit::http::{finish, segments, Method, Reply, Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
+use service_kit::revocation::Revocations;
 use service_kit::vars::Vars;
 use service_kit::Problem;
 
-pub const MIGRATIONS: &[Migration] = service_kit::migrations!("booking", "0001_booking.sql");
+pub const MIGRATIONS: &[Migration] =
+    service_kit::migrations!("booking", "0001_booking.sql", "0002_care.sql");
 
 /// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
 pub struct Ctx<'a> {
     pub db: &'a dyn Db,
     pub principal: Principal,
+    /// What auth says of accounts (disabled, changed): a disabled doctor's profile, slots and
+    /// feeds are not served, and a disabled account's calendar feed stops.
+    pub revocations: Revocations,
     pub now: jiff::Timestamp,
     pub policy: Policy,
     /// The app's public origin, for calendar feed URLs (may be empty: then paths are relative).
@@ -47,6 +53,12 @@ pub fn policy_from(vars: &dyn Vars) -> Policy {
     Policy {
         request_ttl: minutes("booking_request_ttl_minutes", d.request_ttl),
         cancel_cutoff: minutes("booking_cancel_cutoff_minutes", d.cancel_cutoff),
+        care_window: vars
+            .get("booking_care_window_days")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|d| (1..=3650).contains(d))
+            .map(|d| SignedDuration::from_hours(24 * d))
+            .unwrap_or(d.care_window),
     }
 }
 
@@ -90,6 +102,7 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
             None => Err(Problem::not_found("no such appointment action")),
         },
         (&M::GET, ["api", "booking", "events"]) => h::events(req, ctx),
+        (&M::GET, ["api", "booking", "care", patient]) => h::care(req, ctx, patient),
         (&M::POST, ["api", "booking", "calendar", "feeds"]) => h::create_feed(ctx),
         (&M::DELETE, ["api", "booking", "calendar", "feeds"]) => h::revoke_feeds(ctx),
         (&M::GET, ["api", "booking", "calendar.ics"]) => h::calendar_feed(req, ctx),
@@ -97,7 +110,8 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
         | (_, ["api", "booking", "doctors" | "appointments", _])
         | (_, ["api", "booking", "doctors", _, "hours" | "slots" | "reviews"])
         | (_, ["api", "booking", "appointments", _, _])
-        | (_, ["api", "booking", "calendar", "feeds"]) => Err(Problem::method_not_allowed()),
+        | (_, ["api", "booking", "calendar", "feeds"])
+        | (_, ["api", "booking", "care", _]) => Err(Problem::method_not_allowed()),
         _ => Err(Problem::not_found("no such booking resource")),
     }
 }
@@ -115,14 +129,19 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
             if is_health(&req) {
                 return health();
             }
-            let RequestContext { now, principal, db } = match request_context(&req, "booking").await
-            {
+            let RequestContext {
+                now,
+                principal,
+                revocations,
+                db,
+            } = match request_context(&req, "booking").await {
                 Ok(c) => c,
                 Err(p) => return problem_response(&p),
             };
             let ctx = Ctx {
                 db: &db,
                 principal,
+                revocations,
                 now,
                 policy: policy_from(&SpinVars),
                 app_url: SpinVars.get("public_url").unwrap_or_default(),

@@ -32,12 +32,7 @@ pub fn add(
             "must be a whole number from 1 to 5",
         ));
     }
-    if text.chars().count() > MAX_TEXT {
-        return Err(Problem::invalid(
-            "text",
-            format!("at most {MAX_TEXT} characters"),
-        ));
-    }
+    let text = &crate::api::text("text", text, 0, MAX_TEXT)?;
     // The appointment must be this patient's and completed: checked by the INSERT's SELECT.
     let inserted = db.execute(
         "INSERT INTO booking_reviews (appointment_id, doctor_id, patient_id, rating, text, created_at) \

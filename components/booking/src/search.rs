@@ -24,6 +24,8 @@ pub struct Query {
     pub text: Option<String>,
     pub available_on: Option<Date>,
     pub sort: Option<Sort>,
+    /// Doctors not to list (disabled accounts), as a JSON array of ids.
+    pub hidden: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,9 +118,12 @@ pub fn search(
     page: &PageRequest,
 ) -> Result<(Vec<Found>, Option<String>), Problem> {
     let sort = q.sort.unwrap_or(Sort::Name);
-    let mut sql =
-        format!("SELECT {COLUMNS}, {RATING} AS rating_key FROM booking_doctors WHERE 1 = 1");
-    let mut values: Vec<Value> = Vec::new();
+    let mut sql = format!(
+        "SELECT {COLUMNS}, {RATING} AS rating_key FROM booking_doctors \
+         WHERE id NOT IN (SELECT value FROM json_each(?))"
+    );
+    let hidden = if q.hidden.is_empty() { "[]" } else { &q.hidden };
+    let mut values: Vec<Value> = vec![hidden.into()];
     for (column, value) in [
         ("specialty", &q.specialty),
         ("city", &q.city),
@@ -181,14 +186,15 @@ pub fn search(
             after = Some(format!("{key}\u{1f}{}", doctor.id));
             if let Some(day) = q.available_on {
                 let zone = doctor.zone.clone();
+                let out_of_range = |_| Problem::invalid("available_on", "is out of range");
                 let start = day
                     .to_zoned(zone.clone())
-                    .map_err(Problem::internal)?
+                    .map_err(out_of_range)?
                     .timestamp();
                 let end = day
                     .tomorrow()
                     .and_then(|d| d.to_zoned(zone))
-                    .map_err(Problem::internal)?
+                    .map_err(out_of_range)?
                     .timestamp();
                 if free_slots(db, now, &doctor, start, end)?.is_empty() {
                     continue;

@@ -520,3 +520,43 @@ fn one_patient_cannot_hold_more_than_ten_upcoming_appointments() {
     act(&db, &greedy, &first.id, Action::Cancel, now()).unwrap();
     book(&db, &greedy, "2026-12-04T09:00:00Z").unwrap();
 }
+
+#[test]
+fn a_doctor_treats_a_patient_from_confirmation_until_the_window_after_the_visit() {
+    let (_p, db) = setup("care");
+    let window = Policy::default().care_window;
+    let basis = |at: Timestamp, patient: &str| {
+        booking::care::basis(&db, at, window, DOCTOR, patient).unwrap()
+    };
+    let a = book(&db, &patient("p1"), SLOT).unwrap();
+    assert!(basis(now(), "p1").is_none(), "a request is not care yet");
+    act(&db, &doctor(), &a.id, Action::Confirm, now()).unwrap();
+    let b = basis(now(), "p1").unwrap();
+    assert_eq!(
+        (b.appointment_id.as_str(), b.status.as_str()),
+        (a.id.as_str(), "confirmed")
+    );
+    assert!(basis(now(), "p2").is_none(), "another patient");
+    let after = ts("2026-12-03T10:00:00Z");
+    appointments::transition(
+        &db,
+        &Policy::default(),
+        after,
+        &doctor(),
+        &a.id,
+        Action::Complete,
+        None,
+    )
+    .unwrap();
+    assert_eq!(basis(after, "p1").unwrap().status, "completed");
+    // A year and a day after the visit, the relationship has lapsed.
+    let lapsed = after + window + SignedDuration::from_hours(24);
+    assert!(basis(lapsed, "p1").is_none());
+    // A demoted doctor keeps the id but not the role: booking's actions check the role.
+    let demoted = Actor {
+        id: DOCTOR.into(),
+        role: Role::Patient,
+    };
+    let b2 = book(&db, &patient("p3"), "2026-12-03T11:00:00Z").unwrap();
+    assert!(appointments::get(&db, now(), &demoted, &b2.id).is_err());
+}

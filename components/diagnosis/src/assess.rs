@@ -139,23 +139,35 @@ pub struct Assessment {
     pub disclaimer: String,
 }
 
-/// Whose assessment this is: a patient assesses themselves; a doctor (or staff) may assess a patient.
+/// Whose assessment this is: a person assesses themselves; a doctor may assess a patient they
+/// are treating now (booking's care relationship, asked before the request was handled).
 pub fn subject(ctx: &Ctx, patient_id: Option<&str>) -> Result<String, Problem> {
     let me = ctx.principal.user()?;
     match patient_id {
         None => Ok(me.sub.clone()),
         Some(p) if p == me.sub => Ok(p.to_string()),
         Some(p) => {
-            if !matches!(me.role, Role::Doctor | Role::Staff) {
-                return Err(Problem::forbidden(
-                    "only a doctor or staff may assess another person",
-                ));
+            if me.role != Role::Doctor {
+                return Err(
+                    Problem::forbidden("only a treating doctor may assess another person")
+                        .with_field("patient_id", "is not you"),
+                );
             }
             if p.is_empty()
                 || p.len() > 64
                 || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             {
                 return Err(Problem::invalid("patient_id", "is not a user id"));
+            }
+            let treating = ctx
+                .care
+                .as_ref()
+                .is_some_and(|c| c.patient_id == p && c.treating);
+            if !treating {
+                return Err(Problem::forbidden(
+                    "you are not treating this patient: a confirmed or recently completed visit makes you their doctor",
+                )
+                .with_field("patient_id", "is not a patient of yours"));
             }
             Ok(p.to_string())
         }

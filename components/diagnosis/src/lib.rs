@@ -24,6 +24,30 @@ pub struct Ctx<'a> {
     pub engine: &'a dyn RiskEngine,
     pub principal: Principal,
     pub now: jiff::Timestamp,
+    /// Booking's answer, asked before the request is handled (the call is async in wasm):
+    /// whether the caller treats the `patient_id` the body names.
+    pub care: Option<Care>,
+}
+
+/// Whether the caller treats `patient_id` now, as booking says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Care {
+    pub patient_id: String,
+    pub treating: bool,
+}
+
+/// The `patient_id` a request's body names for someone other than the caller, if any: the
+/// only case a care relationship must be asked about.
+pub fn patient_named(req: &Request, principal: &Principal) -> Option<String> {
+    if req.method() != Method::POST {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(req.body()).ok()?;
+    let patient = body.get("patient_id")?.as_str()?.to_string();
+    match principal {
+        Principal::User(c) if c.sub != patient => Some(patient),
+        _ => None,
+    }
 }
 
 pub fn handle(req: &Request, ctx: &Ctx) -> Response {
@@ -84,16 +108,28 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
             if is_health(&req) {
                 return health();
             }
-            let RequestContext { now, principal, db } =
-                match request_context(&req, "diagnosis").await {
-                    Ok(c) => c,
+            let RequestContext {
+                now, principal, db, ..
+            } = match request_context(&req, "diagnosis").await {
+                Ok(c) => c,
+                Err(p) => return problem_response(&p),
+            };
+            let care = match patient_named(&req, &principal) {
+                None => None,
+                Some(patient_id) => match service_kit::spin::is_treating(&req, &patient_id).await {
+                    Ok(treating) => Some(Care {
+                        patient_id,
+                        treating,
+                    }),
                     Err(p) => return problem_response(&p),
-                };
+                },
+            };
             let ctx = Ctx {
                 db: &db,
                 engine: &engine::composed::Composed,
                 principal,
                 now,
+                care,
             };
             handle(&req, &ctx)
         },

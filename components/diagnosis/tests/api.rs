@@ -11,6 +11,9 @@ use service_kit::token::{Audience, Claims, Role};
 
 struct App {
     db: SqliteDb,
+    /// (doctor, patient) pairs booking would say are in care: the answer the Spin entry asks
+    /// booking for before handling.
+    treats: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 fn who(id: &str, role: Role) -> Principal {
@@ -45,11 +48,20 @@ impl App {
         let req = b
             .body(body.map(|v| v.to_string().into_bytes()).unwrap_or_default())
             .unwrap();
+        let care = diagnosis::patient_named(&req, &principal).map(|patient_id| {
+            let doctor = principal.user().unwrap().sub.clone();
+            let treating = self.treats.borrow().contains(&(doctor, patient_id.clone()));
+            diagnosis::Care {
+                patient_id,
+                treating,
+            }
+        });
         let ctx = Ctx {
             db: &self.db,
             engine: &Linked,
             principal,
             now: "2026-11-24T12:00:00Z".parse().unwrap(),
+            care,
         };
         let resp = diagnosis::handle(&req, &ctx);
         let ct = resp
@@ -68,6 +80,7 @@ impl App {
 fn app() -> App {
     App {
         db: SqliteDb::open_in_memory(),
+        treats: Default::default(),
     }
 }
 
@@ -226,6 +239,17 @@ fn history_is_private_and_doctors_may_assess_for_a_patient() {
         None,
     );
     assert_eq!(s, 403);
+    // A doctor who is not treating bob may not file for him either.
+    let (s, p, _) = a.call(
+        who("dr-who", Role::Doctor),
+        "POST",
+        "/api/diagnosis/assessments",
+        Some(for_bob.clone()),
+        None,
+    );
+    assert_eq!(s, 403);
+    assert_eq!(p["errors"][0]["field"], "patient_id");
+    a.treats.borrow_mut().push(("dr-who".into(), "bob".into()));
     let (s, by_doc, _) = a.call(
         who("dr-who", Role::Doctor),
         "POST",

@@ -4,13 +4,17 @@
 //! runs natively under `cargo test` on real SQLite. The one Spin-specific piece, [`spin`], is a thin
 //! adapter compiled only for wasm.
 
+pub mod audit;
 pub mod db;
 pub mod http;
 pub mod json;
+pub mod key_cache;
 pub mod migrate;
 pub mod page;
 pub mod principal;
 pub mod problem;
+pub mod revocation;
+pub mod text;
 pub mod token;
 pub mod vars;
 

@@ -4,8 +4,10 @@
 
 use crate::db::{Db, DbError, Rows, Value};
 use crate::http::{problem_response, Request, Response};
+use crate::key_cache::{self, AuthState, Decision, Known};
 use crate::problem::Problem;
-use crate::token::{Jwks, KeySet};
+use crate::revocation::Revocations;
+use crate::token::KeySet;
 use crate::vars::Vars;
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
@@ -137,40 +139,64 @@ impl Vars for SpinVars {
     }
 }
 
-/// Where the cached key set lives in the key-value store (label `default`): one key for the
-/// whole app, however many services verify tokens.
-const JWKS_CACHE_KEY: &str = "auth:jwks";
-/// How long a cached key set is trusted before it is fetched again, in seconds.
-const JWKS_TTL_SECS: i64 = 300;
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct CachedJwks {
-    fetched_at: i64,
-    jwks: Jwks,
+/// What this service verifies tokens with — keys pinned by `token_verification_keys` or
+/// auth's, and auth's revocations — from its cached copy (in its own database, `key_cache`)
+/// or fetched from auth (through service chaining by default; the base URL is the `auth_url`
+/// variable). `kid` is the key the caller's token names, if any. Also says whether it was
+/// fetched just now.
+pub async fn auth_state(
+    db: &dyn Db,
+    service: &str,
+    vars: &dyn Vars,
+    now: i64,
+    kid: Option<&str>,
+) -> Result<(Known, bool), Problem> {
+    let pinned = key_cache::pinned(vars)?;
+    let cached = key_cache::read(db, service)?;
+    match key_cache::decide(cached.as_ref(), now, kid) {
+        Decision::Use(known) => Ok((key_cache::known_with(known, pinned.as_ref()), false)),
+        Decision::Fetch { fallback } => refetch(db, service, vars, now, fallback, pinned, true)
+            .await
+            .map(|k| (k, true)),
+    }
 }
 
-/// The verification keys, from the key-value cache or from auth's JWKS (through service chaining
-/// by default; the base URL is the `auth_url` variable). `kid` is the key the caller's token names:
-/// a cached set without it is refetched, so a rotated key is picked up at once.
-pub async fn key_set(vars: &dyn Vars, now: i64, kid: Option<&str>) -> Result<KeySet, Problem> {
-    let store = spin_sdk::key_value::Store::open_default().ok();
-    if let Some(store) = &store {
-        let cached = store.get(JWKS_CACHE_KEY).ok().flatten();
-        if let Some(cached) = cached.and_then(|b| serde_json::from_slice::<CachedJwks>(&b).ok()) {
-            let set = KeySet::from_jwks(&cached.jwks);
-            let fresh = now - cached.fetched_at < JWKS_TTL_SECS;
-            let has_kid = kid.is_none_or(|k| set.contains(k));
-            // A token naming an unknown kid may only trigger a refetch once a minute, so forged
-            // tokens cannot turn every request into a call to auth.
-            if fresh && (has_kid || now - cached.fetched_at < 60) {
-                return Ok(set);
+/// Fetches auth's state now (and keeps it, when `keep`); on failure, `fallback` (or the pinned
+/// keys alone).
+async fn refetch(
+    db: &dyn Db,
+    service: &str,
+    vars: &dyn Vars,
+    now: i64,
+    fallback: Option<Known>,
+    pinned: Option<KeySet>,
+    keep: bool,
+) -> Result<Known, Problem> {
+    match fetch_state(vars).await {
+        Ok(state) => {
+            // Best effort: a failed write only means the next request fetches again.
+            if keep {
+                let _ = key_cache::store(db, service, &state, now);
             }
+            Ok(key_cache::known(&state, pinned.as_ref()))
         }
+        Err(problem) => match (fallback, pinned) {
+            (Some(known), pinned) => Ok(key_cache::known_with(known, pinned.as_ref())),
+            // Pinned keys verify without auth; only revocations are missing meanwhile.
+            (None, Some(keys)) => Ok(Known {
+                keys,
+                revocations: Default::default(),
+            }),
+            (None, None) => Err(problem),
+        },
     }
+}
+
+async fn fetch_state(vars: &dyn Vars) -> Result<AuthState, Problem> {
     let base = vars
         .get("auth_url")
         .unwrap_or_else(|| "http://auth.spin.internal".into());
-    let url = format!("{}/.well-known/jwks.json", base.trim_end_matches('/'));
+    let url = format!("{}/api/auth/verification", base.trim_end_matches('/'));
     let request = spin_sdk::http::Request::get(url).build();
     let response: spin_sdk::http::Response = spin_sdk::http::send(request)
         .await
@@ -181,30 +207,80 @@ pub async fn key_set(vars: &dyn Vars, now: i64, kid: Option<&str>) -> Result<Key
             5,
         ));
     }
-    let jwks: Jwks = serde_json::from_slice(response.body())
-        .map_err(|e| Problem::unavailable(format!("auth's key set is unreadable: {e}"), 5))?;
-    if let Some(store) = &store {
-        let cached = CachedJwks {
-            fetched_at: now,
-            jwks: jwks.clone(),
-        };
-        if let Ok(bytes) = serde_json::to_vec(&cached) {
-            let _ = store.set(JWKS_CACHE_KEY, &bytes);
-        }
-    }
-    Ok(KeySet::from_jwks(&jwks))
+    serde_json::from_slice(response.body())
+        .map_err(|e| Problem::unavailable(format!("auth's key set is unreadable: {e}"), 5))
 }
 
-/// Who the request is from: anonymous without a bearer token, else the verified user (keys from
-/// [`key_set`]). A bad token is an error, never a silent downgrade to anonymous.
-pub async fn authenticate(req: &Request, now: i64) -> Result<crate::principal::Principal, Problem> {
+/// Asks booking whether the caller — a doctor, by the token this request carries — is treating
+/// `patient` now (`GET /api/booking/care/{patient}`). The doctor's own token goes along, so the
+/// asking service learns only what that doctor may know. The base URL is the `booking_url`
+/// variable (service chaining by default), so hosts without chaining point it elsewhere.
+pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> {
+    let Some(token) = crate::principal::bearer_token(req)? else {
+        return Ok(false);
+    };
+    let base = SpinVars
+        .get("booking_url")
+        .unwrap_or_else(|| "http://booking.spin.internal".into());
+    let patient: String = form_urlencoded::byte_serialize(patient.as_bytes()).collect();
+    let url = format!("{}/api/booking/care/{patient}", base.trim_end_matches('/'));
+    let request = spin_sdk::http::Request::get(url)
+        .header("authorization", format!("Bearer {token}"))
+        .build();
+    let response: spin_sdk::http::Response = spin_sdk::http::send(request)
+        .await
+        .map_err(|e| Problem::unavailable(format!("cannot reach booking: {e}"), 5))?;
+    match *response.status() {
+        200 => {
+            let body: serde_json::Value = serde_json::from_slice(response.body())
+                .map_err(|e| Problem::unavailable(format!("booking's answer: {e}"), 5))?;
+            Ok(body["treating"] == true)
+        }
+        401 | 403 | 404 => Ok(false),
+        other => Err(Problem::unavailable(
+            format!("booking answered {other} about the care relationship"),
+            5,
+        )),
+    }
+}
+
+/// Who the request is from: anonymous without a bearer token, else the verified user — keys
+/// and revocations from [`auth_state`], which is returned too (lists need the disabled
+/// accounts). A bad token is an error, never a silent downgrade to anonymous.
+pub async fn authenticate(
+    req: &Request,
+    db: &dyn Db,
+    service: &str,
+    now: i64,
+) -> Result<(crate::principal::Principal, Revocations), Problem> {
     use crate::principal::{bearer_token, Principal};
     use crate::token::{peek_kid, Expectations};
     let Some(token) = bearer_token(req)? else {
-        return Ok(Principal::Anonymous);
+        // Anonymous: nothing to verify. The revocations only filter what is listed, so when
+        // auth can't be reached the request goes on without them.
+        let revocations = auth_state(db, service, &SpinVars, now, None)
+            .await
+            .map(|(k, _)| k.revocations)
+            .unwrap_or_default();
+        return Ok((Principal::Anonymous, revocations));
     };
-    let keys = key_set(&SpinVars, now, peek_kid(token).as_deref()).await?;
-    Principal::from_request(req, &keys, &Expectations::from_vars(&SpinVars), now)
+    let (mut known, fresh) =
+        auth_state(db, service, &SpinVars, now, peek_kid(token).as_deref()).await?;
+    let principal =
+        Principal::from_request(req, &known.keys, &Expectations::from_vars(&SpinVars), now)?;
+    let claims = principal.user()?;
+    // Anyone with more than their own data in reach — doctors, pharmacists, staff, admins — is
+    // checked against auth's state as it is now, not as cached: a demotion or a disabling takes
+    // effect on their very next request. Patients' changes reach services within the cache's
+    // few seconds.
+    if claims.role != crate::token::Role::Patient && !fresh {
+        let pinned = key_cache::pinned(&SpinVars)?;
+        // Not kept: the cache's own schedule is enough for everyone else, and this path must
+        // not take the write lock on every request.
+        known = refetch(db, service, &SpinVars, now, Some(known), pinned, false).await?;
+    }
+    known.revocations.check(claims)?;
+    Ok((principal, known.revocations))
 }
 
 /// What a service's handler runs against, gathered the same way by every service's entry (after
@@ -213,12 +289,19 @@ pub async fn authenticate(req: &Request, now: i64) -> Result<crate::principal::P
 pub struct RequestContext {
     pub now: jiff::Timestamp,
     pub principal: crate::principal::Principal,
+    /// Accounts auth has disabled or changed: their profiles and feeds are not served.
+    pub revocations: Revocations,
     pub db: SpinDb,
 }
 
 pub async fn request_context(req: &Request, label: &str) -> Result<RequestContext, Problem> {
     let now = jiff::Timestamp::now();
-    let principal = authenticate(req, now.as_second()).await?;
     let db = SpinDb::open(label)?;
-    Ok(RequestContext { now, principal, db })
+    let (principal, revocations) = authenticate(req, &db, label, now.as_second()).await?;
+    Ok(RequestContext {
+        now,
+        principal,
+        revocations,
+        db,
+    })
 }

@@ -7,6 +7,8 @@
 //! fresh state directory. Tests touch nothing but HTTP, and each makes its own users, so they are
 //! independent of each other, of order, and of earlier runs.
 
+pub mod booking;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -53,6 +55,19 @@ pub fn build_wasm() {
     }
 }
 
+static STATE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Where the app under test keeps its stores: the test host's fresh state directory, or
+/// `HEALTHE_STATE_DIR` for a `spin up` (its working directory). `None` when unknown: tests that
+/// tamper with a store's file then check only what HTTP shows.
+pub fn state_dir() -> Option<PathBuf> {
+    base_url();
+    STATE_DIR
+        .get()
+        .cloned()
+        .or_else(|| std::env::var_os("HEALTHE_STATE_DIR").map(PathBuf::from))
+}
+
 /// The base URL of the app under test.
 pub fn base_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
@@ -86,6 +101,7 @@ pub fn base_url() -> &'static str {
             "127.0.0.1:0".parse().unwrap(),
         )
         .expect("start the test host");
+        let _ = STATE_DIR.set(state);
         format!("http://{}", host.addr)
     })
 }
@@ -304,8 +320,9 @@ fn signed_in(email: &str, password: &str) -> User {
     }
 }
 
-/// Registers a new patient and signs them in.
-pub fn new_patient() -> User {
+/// Registers a new patient through the public sign-up (which auth throttles per address: use
+/// it where sign-up itself is under test) and signs them in.
+pub fn register_patient() -> User {
     let email = format!("patient-{}@example.com", unique());
     let r = post(
         "/api/auth/register",
@@ -316,9 +333,31 @@ pub fn new_patient() -> User {
     signed_in(&email, PASSWORD)
 }
 
-/// The admin the app was started with, signed in.
+/// A new patient account, made by the clinic (the admin) as a front desk would, and signed in.
+/// Tests make hundreds of patients from one address; the public sign-up is throttled per address.
+pub fn new_patient() -> User {
+    new_user("patient")
+}
+
+/// The admin the app was started with, freshly signed in.
 pub fn admin() -> User {
     signed_in(&admin_email(), &admin_password())
+}
+
+/// An admin access token, signed in once and reused for ten minutes (tokens live fifteen), so
+/// making users doesn't cost a sign-in each.
+fn admin_access() -> String {
+    static CACHED: std::sync::Mutex<Option<(std::time::Instant, String)>> =
+        std::sync::Mutex::new(None);
+    let mut cached = CACHED.lock().unwrap_or_else(|e| e.into_inner());
+    match &*cached {
+        Some((at, token)) if at.elapsed() < std::time::Duration::from_secs(600) => token.clone(),
+        _ => {
+            let token = admin().access;
+            *cached = Some((std::time::Instant::now(), token.clone()));
+            token
+        }
+    }
 }
 
 /// An account of `role` created by the admin, signed in.
@@ -327,10 +366,94 @@ pub fn new_user(role: &str) -> User {
     let r = post(
         "/api/auth/users",
         &serde_json::json!({"email": email, "display_name": format!("Test {role}"), "password": PASSWORD, "role": role}),
-        Some(&admin().access),
+        Some(&admin_access()),
     );
     assert_eq!(r.status, 201, "create {role}: {}", r.text);
     signed_in(&email, PASSWORD)
+}
+
+/// Sends a request over a connection made *from* `local_ip` (any 127.x address is this
+/// machine's loopback), so a test can be a second client address without forging a header.
+/// HTTP/1.1 with `Connection: close`; the answer is read to the end.
+pub fn send_from(
+    local_ip: std::net::IpAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Reply {
+    use std::io::{Read, Write};
+    let base = base_url();
+    let authority = base
+        .strip_prefix("http://")
+        .expect("send_from speaks plain HTTP");
+    let addr: std::net::SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(authority)
+        .unwrap()
+        .next()
+        .unwrap();
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    socket
+        .bind(&std::net::SocketAddr::new(local_ip, 0).into())
+        .unwrap_or_else(|e| panic!("bind {local_ip}: {e}"));
+    socket.connect(&addr.into()).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n");
+    if !body.is_empty() {
+        head.push_str("content-type: application/json\r\n");
+    }
+    head.push_str(&format!("content-length: {}\r\n", body.len()));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    Reply {
+        status,
+        text: if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_string()
+        },
+        headers,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// Today's date (UTC) plus `days`, as YYYY-MM-DD.

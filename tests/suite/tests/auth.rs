@@ -61,19 +61,35 @@ fn register_login_me_refresh_logout() {
 #[test]
 fn a_replayed_refresh_token_revokes_its_sign_in() {
     let u = new_patient();
-    let r = post(
-        "/api/auth/refresh",
-        &json!({"refresh_token": u.refresh}),
-        None,
-    );
+    let refresh = |t: &str| post("/api/auth/refresh", &json!({"refresh_token": t}), None);
+    let r = refresh(&u.refresh);
+    assert_eq!(r.status, 200, "{}", r.text);
     let second = r.json()["refresh_token"].as_str().unwrap().to_string();
-    post(
-        "/api/auth/refresh",
-        &json!({"refresh_token": u.refresh}),
-        None,
-    )
-    .problem(401);
-    post("/api/auth/refresh", &json!({"refresh_token": second}), None).problem(401);
+    // The legitimate client moves on; the stolen first token is replayed after that.
+    let r = refresh(&second);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let third = r.json()["refresh_token"].as_str().unwrap().to_string();
+    refresh(&u.refresh).problem(401);
+    // The whole sign-in is revoked, the legitimate client's newest token with it.
+    refresh(&third).problem(401);
+}
+
+/// A refresh whose answer was lost (a dropped connection) is retried with the same token at
+/// once: the client gets the same successor instead of being signed out.
+#[test]
+fn a_retried_refresh_gets_the_same_answer() {
+    let u = new_patient();
+    let refresh = |t: &str| post("/api/auth/refresh", &json!({"refresh_token": t}), None);
+    let a = refresh(&u.refresh);
+    let b = refresh(&u.refresh);
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(b.status, 200, "{}", b.text);
+    assert_eq!(a.json()["refresh_token"], b.json()["refresh_token"]);
+    // Sessions have an end: a refresh token lasts at most a week unused.
+    let left = b.json()["refresh_expires_in"].as_i64().unwrap();
+    assert!(left > 0 && left <= 7 * 86_400, "{left}");
+    let next = b.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(refresh(&next).status, 200);
 }
 
 #[test]
@@ -238,18 +254,22 @@ fn admin_manages_accounts_and_roles() {
 
 #[test]
 fn keys_are_published_for_verifiers() {
-    let jwks = get("/.well-known/jwks.json", None);
-    assert_eq!(jwks.status, 200);
+    let jwks = get("/api/auth/jwks.json", None);
+    assert_eq!(jwks.status, 200, "{}", jwks.text);
+    assert_eq!(jwks.header("content-type"), Some("application/json"));
     let key = &jwks.json()["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
     assert!(key["kid"].is_string());
-    let d = get("/.well-known/openid-configuration", None).json();
-    assert!(d["jwks_uri"]
-        .as_str()
-        .unwrap()
-        .ends_with("/.well-known/jwks.json"));
+    let d = get("/api/auth/.well-known/openid-configuration", None);
+    assert_eq!(d.status, 200, "{}", d.text);
+    let d = d.json();
+    let jwks_uri = d["jwks_uri"].as_str().unwrap();
+    assert!(jwks_uri.ends_with("/api/auth/jwks.json"), "{jwks_uri}");
     assert_eq!(d["id_token_signing_alg_values_supported"], json!(["EdDSA"]));
+    // The root is the portal's alone: nothing of auth's answers there.
+    let root = get("/.well-known/jwks.json", None);
+    assert!(root.json()["keys"].is_null(), "{}", root.text);
 }
 
 #[test]

@@ -217,10 +217,27 @@ fn only_signed_in_users_and_only_their_own_assessments() {
 
 #[test]
 fn a_doctor_assesses_a_patient_and_the_record_says_so() {
+    use blackbox::booking::*;
     let patient = new_patient();
-    let doctor = new_user("doctor");
+    let doctor = doctor_with_hours(
+        "America/New_York",
+        every_day("09:00", "17:00"),
+        "cardiology",
+    );
     let mut body = classic();
     body["patient_id"] = json!(patient.id);
+    // Not their doctor yet: refused, naming the field.
+    let r = post("/api/diagnosis/heart", &body, Some(&doctor.access));
+    assert_eq!(r.problem(403), ["patient_id"]);
+    // A requested visit is not care either; a confirmed one is.
+    let r = book(&patient, &doctor.id, &a_slot(&doctor.id, 0));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let visit = r.json()["id"].as_str().unwrap().to_string();
+    post("/api/diagnosis/heart", &body, Some(&doctor.access)).problem(403);
+    assert_eq!(act(&doctor, &visit, "confirm", None).status, 200);
+    // Another doctor, with no visit, is still refused.
+    let stranger = new_user("doctor");
+    post("/api/diagnosis/heart", &body, Some(&stranger.access)).problem(403);
     let r = post("/api/diagnosis/heart", &body, Some(&doctor.access));
     assert_eq!(r.status, 201, "{}", r.text);
     let a = r.json();
