@@ -4,8 +4,10 @@
 use crate::api::{
     CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, TokenResponse, UpdateUserBody,
 };
-use crate::{accounts, keys, sessions, throttle, Ctx};
+use crate::{accounts, keys, security, sessions, throttle, Ctx};
 use http::StatusCode;
+use service_kit::audit::endpoints::{access_log, verify_log};
+use service_kit::audit::Outcome;
 use service_kit::http::{
     client_ip, header_str, json, no_content, query_param, set_header, spin_header, Reply, Request,
 };
@@ -94,10 +96,19 @@ pub fn me(req: &Request, ctx: &Ctx) -> Reply {
 }
 
 pub fn create_user(req: &Request, ctx: &Ctx) -> Reply {
-    principal(req, ctx)?.require_role(&[Role::Admin])?;
+    let p = principal(req, ctx)?;
+    let admin = p.require_role(&[Role::Admin])?;
     let b: CreateUserBody = body::parse(req)?;
     let new = NewUser::parse(&b.email, &b.display_name, &b.password, b.role)?;
-    Ok(json(StatusCode::CREATED, &accounts::create(ctx, &new)?))
+    let user = accounts::create(ctx, &new)?;
+    security::event(
+        ctx,
+        "account-created",
+        Some((&admin.sub, admin.role)),
+        Some(&user.id),
+        Outcome::Allowed,
+    )?;
+    Ok(json(StatusCode::CREATED, &user))
 }
 
 pub fn list_users(req: &Request, ctx: &Ctx) -> Reply {
@@ -125,10 +136,23 @@ pub fn update_user(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let p = principal(req, ctx)?;
     let admin = p.require_role(&[Role::Admin])?;
     let change = body::parse::<UpdateUserBody>(req)?.parse()?;
-    Ok(json(
-        StatusCode::OK,
-        &accounts::update(ctx, &admin.sub, id, &change)?,
-    ))
+    let before = accounts::get(ctx, id)?;
+    let user = accounts::update(ctx, &admin.sub, id, &change)?;
+    let by = Some((admin.sub.as_str(), admin.role));
+    if let Some(before) = before {
+        if before.role != user.role {
+            security::event(ctx, "role-changed", by, Some(id), Outcome::Allowed)?;
+        }
+        if before.disabled != user.disabled {
+            let what = if user.disabled {
+                "account-disabled"
+            } else {
+                "account-enabled"
+            };
+            security::event(ctx, what, by, Some(id), Outcome::Allowed)?;
+        }
+    }
+    Ok(json(StatusCode::OK, &user))
 }
 
 pub fn jwks(ctx: &Ctx) -> Reply {
@@ -153,8 +177,31 @@ pub fn verification(ctx: &Ctx) -> Reply {
 
 /// Rotates the generated signing key (admin); answers the key set now published.
 pub fn rotate_key(req: &Request, ctx: &Ctx) -> Reply {
-    principal(req, ctx)?.require_role(&[Role::Admin])?;
-    Ok(json(StatusCode::OK, &keys::rotate(ctx)?))
+    let p = principal(req, ctx)?;
+    let admin = p.require_role(&[Role::Admin])?;
+    let jwks = keys::rotate(ctx)?;
+    security::event(
+        ctx,
+        "signing-key-rotated",
+        Some((&admin.sub, admin.role)),
+        None,
+        Outcome::Allowed,
+    )?;
+    Ok(json(StatusCode::OK, &jwks))
+}
+
+/// Security events (admins: all, filtered by `action` or `subject_id`; anyone else: their own
+/// account's), newest first, paged.
+pub fn audit(req: &Request, ctx: &Ctx) -> Reply {
+    let p = principal(req, ctx)?;
+    access_log(req, ctx.db, "auth", &p)
+}
+
+/// Checks the security log's hash chain (admins).
+pub fn audit_verify(req: &Request, ctx: &Ctx) -> Reply {
+    let p = principal(req, ctx)?;
+    p.require_role(&[Role::Admin])?;
+    verify_log(ctx.db, "auth", &p)
 }
 
 /// The OpenID discovery document (the parts that apply: issuer and keys), so other systems can

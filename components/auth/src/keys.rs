@@ -43,10 +43,20 @@ pub fn signing_key(ctx: &Ctx) -> Result<SigningKey, Problem> {
     // One statement decides the race between two first requests: whichever insert lands first
     // is the installation's key; the other is ignored and both read the winner.
     let seed: [u8; 32] = random_bytes();
-    ctx.db.execute(
-        "INSERT OR IGNORE INTO auth_signing_keys (slot, private_key, created_at) VALUES ('current', ?, ?)",
+    let made = ctx.db.execute(
+        "INSERT OR IGNORE INTO auth_signing_keys (slot, private_key, created_at) VALUES ('current', ?, ?)
+         RETURNING slot",
         &[Value::Blob(seed.to_vec()), Value::from(ctx.now.to_string())],
     )?;
+    if !made.is_empty() {
+        crate::security::event(
+            ctx,
+            "signing-key-created",
+            None,
+            None,
+            service_kit::audit::Outcome::Allowed,
+        )?;
+    }
     stored(ctx, "current")?.ok_or_else(|| Problem::internal("signing key row missing after insert"))
 }
 

@@ -8,6 +8,7 @@ pub mod api;
 mod handlers;
 pub mod keys;
 pub mod password;
+pub mod security;
 pub mod sessions;
 pub mod throttle;
 
@@ -62,6 +63,8 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
         (&Method::PATCH, ["api", "auth", "users", id]) => h::update_user(req, ctx, id),
         // Under auth's own route, never at the root: a root `/.well-known/...` route beside the
         // portal's `/...` is ranked by Spin's router in insertion order (docs/operations.md).
+        (&Method::GET, ["api", "auth", "audit"]) => h::audit(req, ctx),
+        (&Method::GET, ["api", "auth", "audit", "verify"]) => h::audit_verify(req, ctx),
         (&Method::GET, ["api", "auth", "jwks.json"]) => h::jwks(ctx),
         (&Method::GET, ["api", "auth", "verification"]) => h::verification(ctx),
         (&Method::POST, ["api", "auth", "keys", "rotate"]) => h::rotate_key(req, ctx),
@@ -88,8 +91,10 @@ fn is_known(path: &[&str]) -> bool {
                 | "users"
                 | "jwks.json"
                 | "verification"
+                | "audit"
         ] | ["api", "auth", "users", _]
             | ["api", "auth", "keys", "rotate"]
+            | ["api", "auth", "audit", "verify"]
             | ["api", "auth", ".well-known", "openid-configuration"]
     )
 }

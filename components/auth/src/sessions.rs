@@ -11,9 +11,10 @@
 //! [`IDLE_TTL_SECS`] without a refresh.
 
 use crate::api::{LoginBody, TokenResponse, User};
-use crate::{accounts, password, throttle, Ctx};
+use crate::{accounts, password, security, throttle, Ctx};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use service_kit::audit::Outcome;
 use service_kit::token::{self, Audience, Claims, Expectations};
 use service_kit::{new_id, params, random_bytes, Problem};
 use sha2::{Digest, Sha256};
@@ -38,7 +39,14 @@ pub fn login(
 ) -> Result<TokenResponse, Problem> {
     body.validate()?;
     // Reserved before the password is looked at: parallel guesses can't all pass a check.
-    let reservation = throttle::reserve(ctx, &throttle::sign_in_keys(&body.email, client_ip))?;
+    let reservation = match throttle::reserve(ctx, &throttle::sign_in_keys(&body.email, client_ip))
+    {
+        Ok(r) => r,
+        Err(p) => {
+            security::event(ctx, "sign-in-throttled", None, None, Outcome::Denied)?;
+            return Err(p);
+        }
+    };
     let found = accounts::find_credentials(ctx, &body.email)?;
     let user = match found {
         Some((user, hash)) if password::verify(&body.password, &hash) => user,
@@ -48,10 +56,23 @@ pub fn login(
             }
             // The reservation stays: it is this failure's count.
             throttle::sweep(ctx)?;
+            let subject = other.as_ref().map(|(u, _)| u.id.as_str());
+            security::event(ctx, "sign-in-failed", None, subject, Outcome::Denied)?;
             return Err(bad_credentials());
         }
     };
     throttle::release(ctx, reservation)?;
+    security::event(
+        ctx,
+        "sign-in",
+        Some((&user.id, user.role)),
+        Some(&user.id),
+        if user.disabled {
+            Outcome::Denied
+        } else {
+            Outcome::Allowed
+        },
+    )?;
     if user.disabled {
         return Err(Problem::forbidden(
             "this account is disabled; contact the clinic",
@@ -172,6 +193,18 @@ pub fn refresh(ctx: &Ctx, presented: &str) -> Result<TokenResponse, Problem> {
             let used_at: i64 = row.get("used_at")?;
             if now - used_at > RETRY_GRACE_SECS || !successor_unused(ctx, presented)? {
                 revoke_family(ctx, &family, "reuse-detected")?;
+                let owner = ctx.db.execute(
+                    "SELECT user_id FROM auth_refresh_families WHERE id = ?",
+                    params![family.as_str()],
+                )?;
+                let owner: Option<String> = owner.first().map(|r| r.get("user_id")).transpose()?;
+                security::event(
+                    ctx,
+                    "refresh-token-reuse",
+                    None,
+                    owner.as_deref(),
+                    Outcome::Denied,
+                )?;
                 return Err(Problem::unauthorized(
                     "this refresh token was already used; every session from that sign-in is now revoked",
                 ));

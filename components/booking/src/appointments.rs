@@ -334,6 +334,19 @@ pub fn get(db: &dyn Db, now: Timestamp, actor: &Actor, id: &str) -> Result<Appoi
     }
 }
 
+/// Whose appointment `id` is, whoever asks: only for the access log, so a denied attempt is
+/// recorded against the patient it was aimed at.
+pub fn patient_of(db: &dyn Db, id: &str) -> Result<Option<String>, Problem> {
+    let rows = db.execute(
+        "SELECT patient_id FROM booking_appointments WHERE id = ?",
+        params![id],
+    )?;
+    rows.first()
+        .map(|r| r.get("patient_id"))
+        .transpose()
+        .map_err(Into::into)
+}
+
 /// A change of state asked for by someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -10,6 +10,7 @@ use http::StatusCode;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use service_kit::audit::Outcome;
 use service_kit::http::{header_str, json, no_content, query_param, with_body, Reply, Request};
 use service_kit::page::{encode_cursor, PageRequest};
 use service_kit::token::Role;
@@ -266,6 +267,16 @@ pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
             idempotency: key.as_deref().map(|k| (k, hash.as_str())),
         },
     )?;
+    let a = match &outcome {
+        Requested::Created(a) | Requested::Replayed(a) => a,
+    };
+    ctx.audit.record(
+        ctx.db,
+        "create",
+        &format!("appointment/{}", a.id),
+        Some(&me.id),
+        Outcome::Allowed,
+    )?;
     Ok(match outcome {
         Requested::Created(a) => json(StatusCode::CREATED, &a),
         Requested::Replayed(a) => service_kit::http::set_header(
@@ -385,6 +396,12 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
     } else {
         None
     };
+    audited_list(
+        ctx,
+        &ctx.audit,
+        "appointments",
+        items.iter().map(|a| a.patient_id.as_str()),
+    )?;
     Ok(json(
         StatusCode::OK,
         &json!({ "items": items, "next_cursor": next_cursor }),
@@ -407,6 +424,13 @@ pub fn care(req: &Request, ctx: &Ctx, patient: &str) -> Reply {
         }
     };
     let basis = care::basis(ctx.db, ctx.now, ctx.policy.care_window, &doctor, patient)?;
+    ctx.audit.record(
+        ctx.db,
+        "read",
+        &format!("care/{doctor}"),
+        Some(patient),
+        Outcome::Allowed,
+    )?;
     Ok(json(
         StatusCode::OK,
         &json!({
@@ -418,9 +442,53 @@ pub fn care(req: &Request, ctx: &Ctx, patient: &str) -> Reply {
     ))
 }
 
+/// Records an access to one appointment in the access log: allowed, with its patient; or,
+/// when the caller was refused (404 to them, 403), denied against the patient it was aimed at.
+fn audited(
+    ctx: &Ctx,
+    action: &str,
+    id: &str,
+    result: Result<appointments::Appointment, Problem>,
+) -> Result<appointments::Appointment, Problem> {
+    let resource = format!("appointment/{id}");
+    match &result {
+        Ok(a) => ctx.audit.record(
+            ctx.db,
+            action,
+            &resource,
+            Some(&a.patient_id),
+            Outcome::Allowed,
+        )?,
+        Err(p) if matches!(p.status, 403 | 404) => {
+            if let Some(patient) = appointments::patient_of(ctx.db, id)? {
+                ctx.audit
+                    .record(ctx.db, action, &resource, Some(&patient), Outcome::Denied)?;
+            }
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+/// One access-log row per distinct patient whose data a list showed.
+fn audited_list<'a>(
+    ctx: &Ctx,
+    audit: &service_kit::audit::Recorder,
+    resource: &str,
+    patients: impl Iterator<Item = &'a str>,
+) -> Result<(), Problem> {
+    let mut seen = std::collections::BTreeSet::new();
+    for p in patients {
+        if seen.insert(p) {
+            audit.record(ctx.db, "list", resource, Some(p), Outcome::Allowed)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn get_appointment(ctx: &Ctx, id: &str) -> Reply {
     let me = actor(ctx)?;
-    let a = appointments::get(ctx.db, ctx.now, &me, id)?;
+    let a = audited(ctx, "read", id, appointments::get(ctx.db, ctx.now, &me, id))?;
     Ok(json(StatusCode::OK, &a))
 }
 
@@ -435,14 +503,19 @@ pub fn act(req: &Request, ctx: &Ctx, id: &str, action: Action) -> Reply {
         None => None,
         Some(r) => Some(api::text("reason", &r, 0, 2000)?),
     };
-    let a = appointments::transition(
-        ctx.db,
-        &ctx.policy,
-        ctx.now,
-        &me,
+    let a = audited(
+        ctx,
+        "update",
         id,
-        action,
-        note.as_deref(),
+        appointments::transition(
+            ctx.db,
+            &ctx.policy,
+            ctx.now,
+            &me,
+            id,
+            action,
+            note.as_deref(),
+        ),
     )?;
     Ok(json(StatusCode::OK, &a))
 }
@@ -451,7 +524,12 @@ pub fn reschedule(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let me = actor(ctx)?;
     let b: RescheduleBody = body::parse(req)?;
     let starts_at = api::instant("starts_at", &b.starts_at)?;
-    let a = appointments::reschedule(ctx.db, &ctx.policy, ctx.now, &me, id, starts_at)?;
+    let a = audited(
+        ctx,
+        "update",
+        id,
+        appointments::reschedule(ctx.db, &ctx.policy, ctx.now, &me, id, starts_at),
+    )?;
     Ok(json(StatusCode::OK, &a))
 }
 
@@ -459,6 +537,13 @@ pub fn review(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let me = actor(ctx)?;
     let b: ReviewBody = body::parse(req)?;
     let r = reviews::add(ctx.db, ctx.now, &me, id, b.rating, &b.text)?;
+    ctx.audit.record(
+        ctx.db,
+        "create",
+        &format!("review/{id}"),
+        Some(&me.id),
+        Outcome::Allowed,
+    )?;
     Ok(json(StatusCode::CREATED, &r))
 }
 
@@ -478,6 +563,12 @@ pub fn events(req: &Request, ctx: &Ctx) -> Reply {
         (None, None) => 0,
     };
     let items = events::after(ctx.db, after, page.limit as i64)?;
+    audited_list(
+        ctx,
+        &ctx.audit,
+        "events",
+        items.iter().map(|e| e.patient_id.as_str()),
+    )?;
     let last = items.last().map(|e| e.seq).unwrap_or(after);
     Ok(json(
         StatusCode::OK,
@@ -527,6 +618,18 @@ pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
         ..ListFilter::default()
     };
     let items = appointments::list(ctx.db, ctx.now, column, &user, &filter, None, 1000)?;
+    // The feed's owner reads it by its secret URL: the rows name them as the actor.
+    let owner = service_kit::audit::Recorder::new(
+        "booking",
+        ctx.now,
+        Some((user.clone(), role.as_str().to_string())),
+    );
+    audited_list(
+        ctx,
+        &owner,
+        "calendar",
+        items.iter().map(|a| a.patient_id.as_str()),
+    )?;
     let mut names = std::collections::HashMap::new();
     for a in &items {
         if !names.contains_key(&a.doctor_id) {

@@ -16,6 +16,7 @@ pub mod search;
 
 use appointments::{Action, Policy};
 use jiff::SignedDuration;
+use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
 use service_kit::http::{finish, segments, Method, Reply, Request, Response};
 use service_kit::migrate::{self, Migration};
@@ -38,6 +39,8 @@ pub struct Ctx<'a> {
     pub policy: Policy,
     /// The app's public origin, for calendar feed URLs (may be empty: then paths are relative).
     pub app_url: String,
+    /// This request's access-log writer (who is acting, the request's id).
+    pub audit: service_kit::audit::Recorder,
 }
 
 /// The clinic's settings, from variables (minutes); unset or unusable values take the defaults.
@@ -103,6 +106,12 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
         },
         (&M::GET, ["api", "booking", "events"]) => h::events(req, ctx),
         (&M::GET, ["api", "booking", "care", patient]) => h::care(req, ctx, patient),
+        (&M::GET, ["api", "booking", "access-log"]) => {
+            access_log(req, ctx.db, "booking", &ctx.principal)
+        }
+        (&M::GET, ["api", "booking", "access-log", "verify"]) => {
+            verify_log(ctx.db, "booking", &ctx.principal)
+        }
         (&M::POST, ["api", "booking", "calendar", "feeds"]) => h::create_feed(ctx),
         (&M::DELETE, ["api", "booking", "calendar", "feeds"]) => h::revoke_feeds(ctx),
         (&M::GET, ["api", "booking", "calendar.ics"]) => h::calendar_feed(req, ctx),
@@ -111,7 +120,9 @@ fn route(req: &Request, ctx: &Ctx) -> Reply {
         | (_, ["api", "booking", "doctors", _, "hours" | "slots" | "reviews"])
         | (_, ["api", "booking", "appointments", _, _])
         | (_, ["api", "booking", "calendar", "feeds"])
-        | (_, ["api", "booking", "care", _]) => Err(Problem::method_not_allowed()),
+        | (_, ["api", "booking", "care", _])
+        | (_, ["api", "booking", "access-log"])
+        | (_, ["api", "booking", "access-log", "verify"]) => Err(Problem::method_not_allowed()),
         _ => Err(Problem::not_found("no such booking resource")),
     }
 }
@@ -138,9 +149,11 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
                 Ok(c) => c,
                 Err(p) => return problem_response(&p),
             };
+            let audit = service_kit::audit::Recorder::for_principal("booking", now, &principal);
             let ctx = Ctx {
                 db: &db,
                 principal,
+                audit,
                 revocations,
                 now,
                 policy: policy_from(&SpinVars),

@@ -308,6 +308,16 @@ pub fn get(ctx: &Ctx, id: &str) -> Result<Assessment, Problem> {
         .ok_or_else(|| Problem::not_found("no such assessment"))
 }
 
+/// Whose assessment `id` is, whoever asks: only for the access log, so a refused read is
+/// recorded against the patient it was aimed at.
+pub fn subject_of(ctx: &Ctx, id: &str) -> Result<Option<String>, Problem> {
+    let rows = ctx.db.execute(
+        "SELECT subject_id FROM diagnosis_assessments WHERE id = ?",
+        params![id],
+    )?;
+    Ok(rows.first().map(|r| r.get("subject_id")).transpose()?)
+}
+
 /// The caller's assessments (as subject, or as the one who asked), newest first.
 pub fn list(ctx: &Ctx, page: &PageRequest) -> Result<Page<Assessment>, Problem> {
     let me = ctx.principal.user()?;

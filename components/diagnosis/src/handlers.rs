@@ -4,6 +4,7 @@ use crate::assess::{self, Kind};
 use crate::{fhir, inputs, Ctx};
 use http::StatusCode;
 use serde::Deserialize;
+use service_kit::audit::Outcome;
 use service_kit::http::{header_str, json, with_body, Reply, Request};
 use service_kit::page::PageRequest;
 use service_kit::{json as body, Problem};
@@ -36,9 +37,38 @@ fn readings(
     Ok((patient, map))
 }
 
+/// Whose assessment it is, the refusal recorded in the access log against the patient named.
+fn subject(ctx: &Ctx, patient: Option<&str>) -> Result<String, Problem> {
+    let result = assess::subject(ctx, patient);
+    if let (Err(p), Some(patient)) = (&result, patient) {
+        if p.status == 403 {
+            ctx.audit.record(
+                ctx.db,
+                "create",
+                "assessment",
+                Some(patient),
+                Outcome::Denied,
+            )?;
+        }
+    }
+    result
+}
+
+/// The new assessment, recorded in the access log.
+fn created(ctx: &Ctx, a: &assess::Assessment) -> Reply {
+    ctx.audit.record(
+        ctx.db,
+        "create",
+        &format!("assessment/{}", a.id),
+        Some(&a.subject_id),
+        Outcome::Allowed,
+    )?;
+    Ok(json(StatusCode::CREATED, a))
+}
+
 pub fn predict(req: &Request, ctx: &Ctx, kind: Kind) -> Reply {
     let (patient, map) = readings(req)?;
-    let subject = assess::subject(ctx, patient.as_deref())?;
+    let subject = subject(ctx, patient.as_deref())?;
     let parsed = inputs::parse_all(&map)?;
     let (model, headline, parsed) = assess::choose(kind, parsed)?;
     let a = assess::assess(
@@ -50,7 +80,7 @@ pub fn predict(req: &Request, ctx: &Ctx, kind: Kind) -> Reply {
         parsed,
         subject,
     )?;
-    Ok(json(StatusCode::CREATED, &a))
+    created(ctx, &a)
 }
 
 #[derive(Deserialize)]
@@ -64,7 +94,7 @@ struct ExplicitBody {
 
 pub fn explicit(req: &Request, ctx: &Ctx) -> Reply {
     let b: ExplicitBody = body::parse(req)?;
-    let subject = assess::subject(ctx, b.patient_id.as_deref())?;
+    let subject = subject(ctx, b.patient_id.as_deref())?;
     let parsed = inputs::parse_all(&b.inputs)?;
     let a = assess::assess(
         ctx,
@@ -75,16 +105,46 @@ pub fn explicit(req: &Request, ctx: &Ctx) -> Reply {
         parsed,
         subject,
     )?;
-    Ok(json(StatusCode::CREATED, &a))
+    created(ctx, &a)
 }
 
 pub fn list(req: &Request, ctx: &Ctx) -> Reply {
     let page = PageRequest::from_query(req)?;
-    Ok(json(StatusCode::OK, &assess::list(ctx, &page)?))
+    let found = assess::list(ctx, &page)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &found.items {
+        if seen.insert(a.subject_id.as_str()) {
+            ctx.audit.record(
+                ctx.db,
+                "list",
+                "assessments",
+                Some(&a.subject_id),
+                Outcome::Allowed,
+            )?;
+        }
+    }
+    Ok(json(StatusCode::OK, &found))
 }
 
 pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let a = assess::get(ctx, id)?;
+    let resource = format!("assessment/{id}");
+    let a = match assess::get(ctx, id) {
+        Ok(a) => a,
+        Err(p) => {
+            if let Some(subject) = assess::subject_of(ctx, id)? {
+                ctx.audit
+                    .record(ctx.db, "read", &resource, Some(&subject), Outcome::Denied)?;
+            }
+            return Err(p);
+        }
+    };
+    ctx.audit.record(
+        ctx.db,
+        "read",
+        &resource,
+        Some(&a.subject_id),
+        Outcome::Allowed,
+    )?;
     let wants_fhir = header_str(req, "accept").is_some_and(|a| a.contains(fhir::MEDIA_TYPE));
     if wants_fhir {
         let bytes = serde_json::to_vec(&fhir::risk_assessment(&a)).map_err(Problem::internal)?;

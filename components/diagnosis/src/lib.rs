@@ -10,6 +10,7 @@ mod handlers;
 pub mod inputs;
 
 use engine::RiskEngine;
+use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
 use service_kit::http::{finish, segments, Method, Reply, Request, Response};
 use service_kit::migrate::{self, Migration};
@@ -24,6 +25,8 @@ pub struct Ctx<'a> {
     pub engine: &'a dyn RiskEngine,
     pub principal: Principal,
     pub now: jiff::Timestamp,
+    /// This request's access-log writer.
+    pub audit: service_kit::audit::Recorder,
     /// Booking's answer, asked before the request is handled (the call is async in wasm):
     /// whether the caller treats the `patient_id` the body names.
     pub care: Option<Care>,
@@ -87,10 +90,18 @@ fn route_authenticated(req: &Request, ctx: &Ctx) -> Reply {
         (&Method::POST, ["api", "diagnosis", "assessments"]) => h::explicit(req, ctx),
         (&Method::GET, ["api", "diagnosis", "assessments"]) => h::list(req, ctx),
         (&Method::GET, ["api", "diagnosis", "assessments", id]) => h::get(req, ctx, id),
-        (_, ["api", "diagnosis", "models" | "heart" | "stroke" | "diabetes" | "assessments"])
-        | (_, ["api", "diagnosis", "models" | "assessments", _]) => {
-            Err(Problem::method_not_allowed())
+        (&Method::GET, ["api", "diagnosis", "access-log"]) => {
+            access_log(req, ctx.db, "diagnosis", &ctx.principal)
         }
+        (&Method::GET, ["api", "diagnosis", "access-log", "verify"]) => {
+            verify_log(ctx.db, "diagnosis", &ctx.principal)
+        }
+        (
+            _,
+            ["api", "diagnosis", "models" | "heart" | "stroke" | "diabetes" | "assessments" | "access-log"],
+        )
+        | (_, ["api", "diagnosis", "models" | "assessments", _])
+        | (_, ["api", "diagnosis", "access-log", "verify"]) => Err(Problem::method_not_allowed()),
         _ => Err(Problem::not_found("no such diagnosis resource")),
     }
 }
@@ -124,12 +135,14 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
                     Err(p) => return problem_response(&p),
                 },
             };
+            let audit = service_kit::audit::Recorder::for_principal("diagnosis", now, &principal);
             let ctx = Ctx {
                 db: &db,
                 engine: &engine::composed::Composed,
                 principal,
                 now,
                 care,
+                audit,
             };
             handle(&req, &ctx)
         },

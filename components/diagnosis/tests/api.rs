@@ -56,12 +56,15 @@ impl App {
                 treating,
             }
         });
+        let now = "2026-11-24T12:00:00Z".parse().unwrap();
+        let audit = service_kit::audit::Recorder::for_principal("diagnosis", now, &principal);
         let ctx = Ctx {
             db: &self.db,
             engine: &Linked,
             principal,
-            now: "2026-11-24T12:00:00Z".parse().unwrap(),
+            now,
             care,
+            audit,
         };
         let resp = diagnosis::handle(&req, &ctx);
         let ct = resp

@@ -135,13 +135,32 @@ fn content_hash(
 }
 
 impl Recorder {
-    pub fn new(service: &'static str, at: jiff::Timestamp, actor: Option<(String, String)>) -> Self {
+    pub fn new(
+        service: &'static str,
+        at: jiff::Timestamp,
+        actor: Option<(String, String)>,
+    ) -> Self {
         Recorder {
             service,
             request_id: crate::new_id(at),
             at,
             actor,
         }
+    }
+
+    /// The recorder for a request by `principal`.
+    pub fn for_principal(
+        service: &'static str,
+        at: jiff::Timestamp,
+        principal: &crate::principal::Principal,
+    ) -> Self {
+        let actor = match principal {
+            crate::principal::Principal::User(c) => {
+                Some((c.sub.clone(), c.role.as_str().to_string()))
+            }
+            crate::principal::Principal::Anonymous => None,
+        };
+        Self::new(service, at, actor)
     }
 
     /// Appends one row. One statement (plus, once per database, the table's creation).
@@ -422,11 +441,23 @@ mod tests {
         assert!(verify(&db, "booking").unwrap().ok);
         for n in 0..5 {
             rec(n)
-                .record(&db, "read", "appointment/a1", Some("pat-1"), Outcome::Allowed)
+                .record(
+                    &db,
+                    "read",
+                    "appointment/a1",
+                    Some("pat-1"),
+                    Outcome::Allowed,
+                )
                 .unwrap();
         }
         rec(9)
-            .record(&db, "read", "appointment/a2", Some("pat-2"), Outcome::Denied)
+            .record(
+                &db,
+                "read",
+                "appointment/a2",
+                Some("pat-2"),
+                Outcome::Denied,
+            )
             .unwrap();
         let v = verify(&db, "booking").unwrap();
         assert!(v.ok, "{v:?}");
@@ -452,7 +483,9 @@ mod tests {
         .unwrap();
         assert_eq!(mine.len(), 3);
         assert_eq!(mine[0].seq, 5);
-        assert!(mine.iter().all(|e| e.subject_id.as_deref() == Some("pat-1")));
+        assert!(mine
+            .iter()
+            .all(|e| e.subject_id.as_deref() == Some("pat-1")));
     }
 
     #[test]
@@ -462,11 +495,20 @@ mod tests {
         let db = SqliteDb::open(&path);
         for n in 0..4 {
             rec(n)
-                .record(&db, "read", "appointment/a1", Some("pat-1"), Outcome::Allowed)
+                .record(
+                    &db,
+                    "read",
+                    "appointment/a1",
+                    Some("pat-1"),
+                    Outcome::Allowed,
+                )
                 .unwrap();
         }
         assert!(db
-            .execute("UPDATE kit_access_log SET actor_id = 'nobody' WHERE seq = 2", &[])
+            .execute(
+                "UPDATE kit_access_log SET actor_id = 'nobody' WHERE seq = 2",
+                &[]
+            )
             .is_err());
         assert!(db
             .execute("DELETE FROM kit_access_log WHERE seq = 2", &[])
@@ -491,5 +533,71 @@ mod tests {
         let v = verify(&db, "booking").unwrap();
         assert_eq!(v.first_bad.as_ref().unwrap().seq, 2, "{v:?}");
         let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// The access-log endpoints every service that holds patient data routes:
+/// `GET /api/<service>/access-log` and `GET /api/<service>/access-log/verify`.
+pub mod endpoints {
+    use super::{list, verify, Filter};
+    use crate::db::Db;
+    use crate::http::{header_str, json, query_param, with_body, Reply, Request};
+    use crate::page::{Page, PageRequest};
+    use crate::principal::Principal;
+    use crate::problem::Problem;
+    use crate::token::Role;
+    use http::StatusCode;
+
+    const FHIR: &str = "application/fhir+json";
+
+    /// Who accessed *my* data, newest first: every caller sees the rows about themself; admins
+    /// and staff see every row, or one `subject_id`'s; anyone may filter by `action`. With
+    /// `Accept: application/fhir+json`, a FHIR `Bundle` of `AuditEvent`s.
+    pub fn access_log(req: &Request, db: &dyn Db, service: &str, who: &Principal) -> Reply {
+        let me = who.user()?;
+        let page = PageRequest::from_query(req)?;
+        let before_seq = match &page.after {
+            None => None,
+            Some(k) => Some(
+                k.parse::<i64>()
+                    .map_err(|_| Problem::invalid("cursor", "is not a cursor this API issued"))?,
+            ),
+        };
+        let overseer = matches!(me.role, Role::Admin | Role::Staff);
+        let subject_id = match query_param(req, "subject_id").filter(|s| !s.is_empty()) {
+            Some(s) if overseer || s == me.sub => Some(s),
+            Some(_) => {
+                return Err(Problem::forbidden("you may read the log of your own data")
+                    .with_field("subject_id", "is not you"))
+            }
+            None if overseer => None,
+            None => Some(me.sub.clone()),
+        };
+        let filter = Filter {
+            subject_id,
+            action: query_param(req, "action").filter(|a| !a.is_empty()),
+            before_seq,
+        };
+        let rows = list(db, service, &filter, page.fetch_limit())?;
+        let page = Page::from_fetched(rows, &page, |e| e.seq.to_string());
+        if header_str(req, "accept").is_some_and(|a| a.contains(FHIR)) {
+            let bundle = serde_json::json!({
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": page.items.iter().map(|e| serde_json::json!({
+                    "resource": super::fhir_audit_event(service, e)
+                })).collect::<Vec<_>>(),
+            });
+            let bytes = serde_json::to_vec(&bundle).map_err(Problem::internal)?;
+            return Ok(with_body(StatusCode::OK, FHIR, bytes));
+        }
+        Ok(json(StatusCode::OK, &page))
+    }
+
+    /// Walks the chain (admins and staff): 200 with `ok: true`, or `ok: false` naming the first
+    /// row that does not hold.
+    pub fn verify_log(db: &dyn Db, service: &str, who: &Principal) -> Reply {
+        who.require_role(&[Role::Admin, Role::Staff])?;
+        Ok(json(StatusCode::OK, &verify(db, service)?))
     }
 }
