@@ -15,6 +15,7 @@ use service_kit::db::Db;
 use service_kit::http::{finish, segments, Method, Reply, Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
+use service_kit::token::Role;
 use service_kit::Problem;
 
 pub const MIGRATIONS: &[Migration] = service_kit::migrations!("diagnosis", "0001_assessments.sql");
@@ -39,8 +40,8 @@ pub struct Care {
     pub treating: bool,
 }
 
-/// The `patient_id` a request's body names for someone other than the caller, if any: the
-/// only case a care relationship must be asked about.
+/// The `patient_id` a doctor's request body names for someone other than the doctor, if any:
+/// the only case a care relationship must be asked about (nobody else may assess another).
 pub fn patient_named(req: &Request, principal: &Principal) -> Option<String> {
     if req.method() != Method::POST {
         return None;
@@ -48,7 +49,7 @@ pub fn patient_named(req: &Request, principal: &Principal) -> Option<String> {
     let body: serde_json::Value = serde_json::from_slice(req.body()).ok()?;
     let patient = body.get("patient_id")?.as_str()?.to_string();
     match principal {
-        Principal::User(c) if c.sub != patient => Some(patient),
+        Principal::User(c) if c.sub != patient && c.role == Role::Doctor => Some(patient),
         _ => None,
     }
 }

@@ -68,26 +68,6 @@ pub fn client_ip(req: &Request) -> Option<String> {
     Some(ip)
 }
 
-#[cfg(test)]
-mod client_ip_tests {
-    use super::*;
-
-    #[test]
-    fn the_hosts_value_is_the_last_one() {
-        let req = http::Request::builder()
-            .header("spin-client-addr", "6.6.6.6:1")
-            .header("spin-client-addr", "203.0.113.9:4242")
-            .body(vec![])
-            .unwrap();
-        assert_eq!(client_ip(&req).as_deref(), Some("203.0.113.9"));
-        let req = http::Request::builder()
-            .header("spin-client-addr", "[2001:db8::1]:80")
-            .body(vec![])
-            .unwrap();
-        assert_eq!(client_ip(&req).as_deref(), Some("2001:db8::1"));
-    }
-}
-
 /// Headers every response carries. APIs return data, never pages to frame or sniff.
 fn secure(mut resp: Response) -> Response {
     let h = resp.headers_mut();
@@ -157,4 +137,24 @@ pub fn set_header(mut resp: Response, name: &'static str, value: &str) -> Respon
         resp.headers_mut().insert(name, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    #[test]
+    fn the_hosts_value_is_the_last_one() {
+        let req = http::Request::builder()
+            .header("spin-client-addr", "6.6.6.6:1")
+            .header("spin-client-addr", "203.0.113.9:4242")
+            .body(vec![])
+            .unwrap();
+        assert_eq!(client_ip(&req).as_deref(), Some("203.0.113.9"));
+        let req = http::Request::builder()
+            .header("spin-client-addr", "[2001:db8::1]:80")
+            .body(vec![])
+            .unwrap();
+        assert_eq!(client_ip(&req).as_deref(), Some("2001:db8::1"));
+    }
 }

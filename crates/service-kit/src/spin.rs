@@ -236,7 +236,7 @@ pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> 
                 .map_err(|e| Problem::unavailable(format!("booking's answer: {e}"), 5))?;
             Ok(body["treating"] == true)
         }
-        401 | 403 | 404 => Ok(false),
+        401 | 403 | 404 | 422 => Ok(false),
         other => Err(Problem::unavailable(
             format!("booking answered {other} about the care relationship"),
             5,

@@ -327,7 +327,7 @@ fn set_spin_headers(parts: &mut http::request::Parts, route: &RouteMatch, client
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| crate::outbound::is_service_chaining_host(h))
+        .is_some_and(crate::outbound::is_service_chaining_host)
     {
         parts.headers.remove(http::header::HOST);
     }

@@ -91,7 +91,10 @@ fn world() -> World {
     // A patient's token is refused everywhere once verifiers refresh (within seconds).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while get("/api/booking/access-log", Some(&disabled.access)).status != 401 {
-        assert!(std::time::Instant::now() < deadline, "the disabled token kept working");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the disabled token kept working"
+        );
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
     World {
@@ -110,7 +113,11 @@ fn world() -> World {
 
 /// Asks `method path` as each caller and checks the status against `expect`.
 fn check(w: &World, method: &str, path: &str, body: Option<&Value>, expect: &[(Who, u16)]) {
-    assert_eq!(expect.len(), EVERYONE.len(), "{method} {path}: every caller");
+    assert_eq!(
+        expect.len(),
+        EVERYONE.len(),
+        "{method} {path}: every caller"
+    );
     for (who, status) in expect {
         let r = match body {
             None => send(method, path, w.token(*who), None, None),
@@ -125,7 +132,11 @@ fn check(w: &World, method: &str, path: &str, body: Option<&Value>, expect: &[(W
         assert_eq!(r.status, *status, "{method} {path} as {who:?}: {}", r.text);
         // A refusal never carries the patient's data.
         if r.status >= 400 {
-            assert!(!r.text.contains("check-up"), "{method} {path} as {who:?}: {}", r.text);
+            assert!(
+                !r.text.contains("check-up"),
+                "{method} {path} as {who:?}: {}",
+                r.text
+            );
         }
     }
 }
@@ -203,9 +214,15 @@ fn every_route_by_every_caller() {
             (Disabled, 401),
         ],
     );
-    let treating = get(&format!("/api/booking/care/{}", w.owner.id), w.token(TreatingDoctor));
+    let treating = get(
+        &format!("/api/booking/care/{}", w.owner.id),
+        w.token(TreatingDoctor),
+    );
     assert_eq!(treating.json()["treating"], true);
-    let not = get(&format!("/api/booking/care/{}", w.owner.id), w.token(OtherDoctor));
+    let not = get(
+        &format!("/api/booking/care/{}", w.owner.id),
+        w.token(OtherDoctor),
+    );
     assert_eq!(not.json()["treating"], false);
     check(
         &w,
@@ -343,13 +360,19 @@ fn no_list_shows_another_patients_data() {
         ] {
             let r = get(path, w.token(who));
             if r.status == 200 {
-                assert!(!r.text.contains(&w.owner.id), "{path} as {who:?}: {}", r.text);
+                assert!(
+                    !r.text.contains(&w.owner.id),
+                    "{path} as {who:?}: {}",
+                    r.text
+                );
                 assert!(!r.text.contains(&w.appointment), "{path} as {who:?}");
             }
         }
     }
     // The patient's own list has their visit; the treating doctor's agenda too.
-    assert!(get("/api/booking/appointments", w.token(Owner)).text.contains(&w.appointment));
+    assert!(get("/api/booking/appointments", w.token(Owner))
+        .text
+        .contains(&w.appointment));
     assert!(get("/api/booking/appointments", w.token(TreatingDoctor))
         .text
         .contains(&w.appointment));
