@@ -5,6 +5,8 @@
 //! then a burst of 20,000 booking attempts by distinct patients across 200 doctors: successes,
 //! conflicts, errors, double bookings found afterwards, p99.
 //!
+//! audit: what an access-log row costs beside a plain insert, on a real SQLite file.
+//!
 //! diagnosis: requests/s and latency percentiles of `POST /api/diagnosis/heart` (PREVENT, PCE)
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
@@ -451,6 +453,74 @@ fn booking() {
     );
 }
 
+/// What the access log costs a request: one `Recorder::record` (the hash-chained row, one
+/// statement) beside a plain single-row insert of the same columns, on a real SQLite file in
+/// WAL mode, each on a fresh connection as Spin opens one per request.
+fn audit() {
+    use service_kit::audit::{Outcome, Recorder};
+    use service_kit::db::{Db, SqliteDb};
+    let dir = std::env::temp_dir().join(format!("healthe-bench-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("audit.db");
+    let setup = SqliteDb::open(&path);
+    setup.execute("PRAGMA journal_mode = WAL", &[]).unwrap();
+    setup
+        .execute(
+            "CREATE TABLE plain_log (service TEXT, seq INTEGER PRIMARY KEY, at TEXT, actor_id TEXT,
+               actor_role TEXT, subject_id TEXT, action TEXT, resource TEXT, outcome TEXT,
+               request_id TEXT, prev_hash TEXT, hash TEXT)",
+            &[],
+        )
+        .unwrap();
+    const N: usize = 3000;
+    let time = |f: &dyn Fn(usize)| {
+        let t = Instant::now();
+        for i in 0..N {
+            f(i);
+        }
+        t.elapsed() / N as u32
+    };
+    let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    let plain = time(&|i| {
+        let db = SqliteDb::open(&path);
+        db.execute(
+            "INSERT INTO plain_log (service, at, actor_id, actor_role, subject_id, action, resource,
+               outcome, request_id, prev_hash, hash) VALUES ('booking', ?1, 'doc', 'doctor', 'p',
+               'read', 'appointment/x', 'allowed', ?2, '', ?3)",
+            &[
+                now.to_string().into(),
+                i.to_string().into(),
+                format!("{i:064}").into(),
+            ],
+        )
+        .unwrap();
+    });
+    let chained = time(&|_| {
+        let db = SqliteDb::open(&path);
+        Recorder::new("booking", now, Some(("doc".into(), "doctor".into())))
+            .record(&db, "read", "appointment/x", Some("p"), Outcome::Allowed)
+            .unwrap();
+    });
+    let read = time(&|_| {
+        let db = SqliteDb::open(&path);
+        db.execute("SELECT seq FROM plain_log ORDER BY seq DESC LIMIT 1", &[])
+            .unwrap();
+    });
+    println!("\naudit: per write on a fresh connection, {N} each, one SQLite file in WAL");
+    println!("  {:<44} {:>10.1?}", "plain single-row INSERT (baseline)", plain);
+    println!(
+        "  {:<44} {:>10.1?}  ({:.2}x the baseline)",
+        "access-log row (hash-chained, one statement)",
+        chained,
+        chained.as_secs_f64() / plain.as_secs_f64()
+    );
+    println!("  {:<44} {:>10.1?}", "for scale: one indexed SELECT", read);
+    let v = service_kit::audit::verify(&setup, "booking").unwrap();
+    assert!(v.ok && v.rows_checked == N as i64, "{v:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
     if std::env::var_os("HEALTHE_URL").is_none() {
@@ -469,5 +539,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "diagnosis") {
         diagnosis();
+    }
+    if all || which.iter().any(|w| w == "audit") {
+        audit();
     }
 }
