@@ -247,3 +247,22 @@ fn discovery_from_the_request_is_not_cached() {
         .starts_with("http://127.0.0.1");
     assert!(cache == "no-store" || !public, "{cache}");
 }
+
+/// The key set, the discovery document and token checks only read auth's database: while
+/// another writer holds its write lock, they still answer at once (the signing key used to be
+/// written on every request that needed it, queueing them all behind any writer).
+#[test]
+fn reading_the_keys_takes_no_write_lock() {
+    let Some(dir) = state_dir() else {
+        return;
+    };
+    let patient = new_patient();
+    let db = rusqlite::Connection::open(dir.join(".spin/auth.db")).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // A write would wait out the 5 s busy timeout and fail; reads answer.
+    let jwks = get("/api/auth/jwks.json", None);
+    let me = get("/api/auth/me", Some(&patient.access));
+    db.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(jwks.status, 200, "{}", jwks.text);
+    assert_eq!(me.status, 200, "{}", me.text);
+}
