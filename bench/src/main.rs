@@ -246,18 +246,10 @@ fn booking() {
     let staff = mint(&format!("bench-staff-{run}"), Role::Staff);
     let specialty = format!("bench-{run}");
     let doctors: Vec<String> = (0..200).map(|i| format!("bench-doc-{run}-{i}")).collect();
-    let weekly: Vec<Value> = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .map(|d| json!({"weekday": d, "start": "08:00", "end": "20:00"}))
-    .collect();
+    let weekly: Vec<Value> = blackbox::booking::every_day("08:00", "20:00")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     // Set-up: 200 profiles with hours, and each doctor's free slots for a week.
     let slots: Vec<Vec<String>> = std::thread::scope(|s| {
         let handles: Vec<_> = doctors
@@ -508,7 +500,10 @@ fn audit() {
             .unwrap();
     });
     println!("\naudit: per write on a fresh connection, {N} each, one SQLite file in WAL");
-    println!("  {:<44} {:>10.1?}", "plain single-row INSERT (baseline)", plain);
+    println!(
+        "  {:<44} {:>10.1?}",
+        "plain single-row INSERT (baseline)", plain
+    );
     println!(
         "  {:<44} {:>10.1?}  ({:.2}x the baseline)",
         "access-log row (hash-chained, one statement)",

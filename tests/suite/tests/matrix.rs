@@ -34,6 +34,32 @@ const EVERYONE: [Who; 9] = [
     Disabled,
 ];
 
+/// The patient's own data, or staff and admins overseeing everyone's.
+const OWNER_OR_OVERSEERS: [(Who, u16); 9] = [
+    (Anonymous, 401),
+    (Owner, 200),
+    (OtherPatient, 403),
+    (TreatingDoctor, 403),
+    (OtherDoctor, 403),
+    (Pharmacist, 403),
+    (Staff, 200),
+    (Admin, 200),
+    (Disabled, 401),
+];
+
+/// Staff and admins only.
+const OVERSEERS_ONLY: [(Who, u16); 9] = [
+    (Anonymous, 401),
+    (Owner, 403),
+    (OtherPatient, 403),
+    (TreatingDoctor, 403),
+    (OtherDoctor, 403),
+    (Pharmacist, 403),
+    (Staff, 200),
+    (Admin, 200),
+    (Disabled, 401),
+];
+
 struct World {
     owner: User,
     other: User,
@@ -265,52 +291,16 @@ fn every_route_by_every_caller() {
         "GET",
         &format!("/api/booking/access-log?subject_id={}", w.owner.id),
         None,
-        &[
-            (Anonymous, 401),
-            (Owner, 200),
-            (OtherPatient, 403),
-            (TreatingDoctor, 403),
-            (OtherDoctor, 403),
-            (Pharmacist, 403),
-            (Staff, 200),
-            (Admin, 200),
-            (Disabled, 401),
-        ],
+        &OWNER_OR_OVERSEERS,
     );
     check(
         &w,
         "GET",
         &format!("/api/diagnosis/access-log?subject_id={}", w.owner.id),
         None,
-        &[
-            (Anonymous, 401),
-            (Owner, 200),
-            (OtherPatient, 403),
-            (TreatingDoctor, 403),
-            (OtherDoctor, 403),
-            (Pharmacist, 403),
-            (Staff, 200),
-            (Admin, 200),
-            (Disabled, 401),
-        ],
+        &OWNER_OR_OVERSEERS,
     );
-    check(
-        &w,
-        "GET",
-        "/api/booking/events",
-        None,
-        &[
-            (Anonymous, 401),
-            (Owner, 403),
-            (OtherPatient, 403),
-            (TreatingDoctor, 403),
-            (OtherDoctor, 403),
-            (Pharmacist, 403),
-            (Staff, 200),
-            (Admin, 200),
-            (Disabled, 401),
-        ],
-    );
+    check(&w, "GET", "/api/booking/events", None, &OVERSEERS_ONLY);
     check(
         &w,
         "GET",
@@ -333,17 +323,7 @@ fn every_route_by_every_caller() {
         "GET",
         "/api/booking/access-log/verify",
         None,
-        &[
-            (Anonymous, 401),
-            (Owner, 403),
-            (OtherPatient, 403),
-            (TreatingDoctor, 403),
-            (OtherDoctor, 403),
-            (Pharmacist, 403),
-            (Staff, 200),
-            (Admin, 200),
-            (Disabled, 401),
-        ],
+        &OVERSEERS_ONLY,
     );
 }
 
