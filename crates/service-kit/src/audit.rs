@@ -14,7 +14,7 @@
 //! are taken by the `INSERT … SELECT` itself, under SQLite's write lock, so concurrent writers
 //! never fork the chain and never retry.
 
-use crate::db::{Db, DbError, Row, Value};
+use crate::db::{creating_if_missing, Db, Row, Value};
 use crate::problem::Problem;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -84,17 +84,6 @@ const CREATE: &[&str] = &[
     "CREATE TRIGGER IF NOT EXISTS kit_access_log_no_delete BEFORE DELETE ON kit_access_log
      BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END",
 ];
-
-fn missing_table(e: &DbError) -> bool {
-    matches!(e, DbError::Other(m) if m.contains("no such table"))
-}
-
-fn create(db: &dyn Db) -> Result<(), DbError> {
-    for sql in CREATE {
-        db.execute(sql, &[])?;
-    }
-    Ok(())
-}
 
 /// The content a row's hash covers, field by field, unambiguously separated.
 #[allow(clippy::too_many_arguments)]
@@ -188,7 +177,7 @@ impl Recorder {
             outcome.as_str(),
             &self.request_id,
         );
-        let insert = || {
+        creating_if_missing(db, CREATE, || {
             db.execute(
                 "INSERT INTO kit_access_log (service, seq, at, actor_id, actor_role, subject_id,
                    action, resource, outcome, request_id, prev_hash, hash)
@@ -210,16 +199,7 @@ impl Recorder {
                     Value::from(hash.as_str()),
                 ],
             )
-        };
-        match insert() {
-            Err(e) if missing_table(&e) => {
-                create(db)?;
-                insert()?;
-            }
-            other => {
-                other?;
-            }
-        }
+        })?;
         Ok(())
     }
 }
@@ -273,7 +253,7 @@ pub fn list(
         ],
     ) {
         Ok(rows) => rows,
-        Err(e) if missing_table(&e) => return Ok(vec![]),
+        Err(e) if e.is_missing_table() => return Ok(vec![]),
         Err(e) => return Err(e.into()),
     };
     rows.iter().map(entry).collect()
@@ -317,7 +297,7 @@ pub fn verify(db: &dyn Db, service: &str) -> Result<Verification, Problem> {
             ],
         ) {
             Ok(rows) => rows,
-            Err(e) if missing_table(&e) => break,
+            Err(e) if e.is_missing_table() => break,
             Err(e) => return Err(e.into()),
         };
         let n = rows.len() as i64;

@@ -52,6 +52,25 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// Runs `statement`; if its table does not exist yet, runs `create` (idempotent `IF NOT EXISTS`
+/// statements) and tries once more. For the kit's own tables (the access log, the key cache),
+/// which every service gets without a migration of its own: the common path pays nothing.
+pub fn creating_if_missing(
+    db: &dyn Db,
+    create: &[&str],
+    statement: impl Fn() -> Result<Rows, DbError>,
+) -> Result<Rows, DbError> {
+    match statement() {
+        Err(e) if e.is_missing_table() => {
+            for sql in create {
+                db.execute(sql, &[])?;
+            }
+            statement()
+        }
+        other => other,
+    }
+}
+
 /// Builds a parameter slice: `params![id, email, now]`.
 #[macro_export]
 macro_rules! params {
@@ -74,6 +93,11 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// A table the statement names does not exist yet (a new database).
+    pub fn is_missing_table(&self) -> bool {
+        matches!(self, DbError::Other(m) if m.contains("no such table"))
+    }
+
     /// Classifies a backend's error text. SQLite's messages are the only thing every backend
     /// (rusqlite, Spin's host, libSQL) passes through unchanged.
     pub fn from_message(msg: String) -> Self {

@@ -17,7 +17,7 @@
 //! - the `token_verification_keys` variable (a public JWKS), when set, pins the keys: whatever
 //!   auth's answer says, only those keys verify (revocations are still fetched).
 
-use crate::db::{Db, DbError, Value};
+use crate::db::{creating_if_missing, Db, Value};
 use crate::problem::Problem;
 use crate::revocation::Revocations;
 use crate::token::{Jwks, KeySet};
@@ -125,10 +125,6 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS kit_auth_state (
     fetched_at INTEGER NOT NULL
 )";
 
-fn missing_table(e: &DbError) -> bool {
-    matches!(e, DbError::Other(m) if m.contains("no such table"))
-}
-
 /// This service's cached entry. The table is made on first use (it is the kit's, not a
 /// service's migration), and is keyed by service so labels may share one database.
 pub fn read(db: &dyn Db, service: &str) -> Result<Option<Cached>, Problem> {
@@ -137,7 +133,7 @@ pub fn read(db: &dyn Db, service: &str) -> Result<Option<Cached>, Problem> {
         &[Value::from(service)],
     ) {
         Ok(rows) => rows,
-        Err(e) if missing_table(&e) => return Ok(None),
+        Err(e) if e.is_missing_table() => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     let Some(row) = rows.first() else {
@@ -154,22 +150,13 @@ pub fn read(db: &dyn Db, service: &str) -> Result<Option<Cached>, Problem> {
 /// Keeps a freshly fetched state. One upsert.
 pub fn store(db: &dyn Db, service: &str, state: &AuthState, now: i64) -> Result<(), Problem> {
     let text = serde_json::to_string(state).map_err(Problem::internal)?;
-    let upsert = || {
+    creating_if_missing(db, &[CREATE], || {
         db.execute(
             "INSERT INTO kit_auth_state (service, state, fetched_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (service) DO UPDATE SET state = excluded.state, fetched_at = excluded.fetched_at",
             &[Value::from(service), Value::from(text.as_str()), Value::Integer(now)],
         )
-    };
-    match upsert() {
-        Err(e) if missing_table(&e) => {
-            db.execute(CREATE, &[])?;
-            upsert()?;
-        }
-        other => {
-            other?;
-        }
-    }
+    })?;
     Ok(())
 }
 

@@ -68,7 +68,7 @@ pub fn apply(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(),
     match current_version(db, service) {
         Ok(v) if v >= latest => return Ok(()),
         Ok(_) => {}
-        Err(DbError::Other(m)) if m.contains("no such table") => {
+        Err(e) if e.is_missing_table() => {
             // A new database. Write-ahead logging persists in the file once set: readers stop
             // blocking the writer, and a commit is one append and one fsync instead of a rollback
             // journal's three — what lets a burst of writers (each request its own connection,

@@ -142,19 +142,19 @@ impl Vars for SpinVars {
 /// What this service verifies tokens with — keys pinned by `token_verification_keys` or
 /// auth's, and auth's revocations — from its cached copy (in its own database, `key_cache`)
 /// or fetched from auth (through service chaining by default; the base URL is the `auth_url`
-/// variable). `kid` is the key the caller's token names, if any. Also says whether it was
-/// fetched just now.
+/// variable). `kid` is the key the caller's token names, if any; `pinned`, the keys of
+/// `token_verification_keys`. Also says whether it was fetched just now.
 pub async fn auth_state(
     db: &dyn Db,
     service: &str,
     vars: &dyn Vars,
     now: i64,
     kid: Option<&str>,
+    pinned: Option<&KeySet>,
 ) -> Result<(Known, bool), Problem> {
-    let pinned = key_cache::pinned(vars)?;
     let cached = key_cache::read(db, service)?;
     match key_cache::decide(cached.as_ref(), now, kid) {
-        Decision::Use(known) => Ok((key_cache::known_with(known, pinned.as_ref()), false)),
+        Decision::Use(known) => Ok((key_cache::known_with(known, pinned), false)),
         Decision::Fetch { fallback } => refetch(db, service, vars, now, fallback, pinned, true)
             .await
             .map(|k| (k, true)),
@@ -169,7 +169,7 @@ async fn refetch(
     vars: &dyn Vars,
     now: i64,
     fallback: Option<Known>,
-    pinned: Option<KeySet>,
+    pinned: Option<&KeySet>,
     keep: bool,
 ) -> Result<Known, Problem> {
     match fetch_state(vars).await {
@@ -178,13 +178,13 @@ async fn refetch(
             if keep {
                 let _ = key_cache::store(db, service, &state, now);
             }
-            Ok(key_cache::known(&state, pinned.as_ref()))
+            Ok(key_cache::known(&state, pinned))
         }
         Err(problem) => match (fallback, pinned) {
-            (Some(known), pinned) => Ok(key_cache::known_with(known, pinned.as_ref())),
+            (Some(known), pinned) => Ok(key_cache::known_with(known, pinned)),
             // Pinned keys verify without auth; only revocations are missing meanwhile.
             (None, Some(keys)) => Ok(Known {
-                keys,
+                keys: keys.clone(),
                 revocations: Default::default(),
             }),
             (None, None) => Err(problem),
@@ -255,17 +255,26 @@ pub async fn authenticate(
 ) -> Result<(crate::principal::Principal, Revocations), Problem> {
     use crate::principal::{bearer_token, Principal};
     use crate::token::{peek_kid, Expectations};
+    let pinned = key_cache::pinned(&SpinVars)?;
+    let pinned = pinned.as_ref();
     let Some(token) = bearer_token(req)? else {
         // Anonymous: nothing to verify. The revocations only filter what is listed, so when
         // auth can't be reached the request goes on without them.
-        let revocations = auth_state(db, service, &SpinVars, now, None)
+        let revocations = auth_state(db, service, &SpinVars, now, None, pinned)
             .await
             .map(|(k, _)| k.revocations)
             .unwrap_or_default();
         return Ok((Principal::Anonymous, revocations));
     };
-    let (mut known, fresh) =
-        auth_state(db, service, &SpinVars, now, peek_kid(token).as_deref()).await?;
+    let (mut known, fresh) = auth_state(
+        db,
+        service,
+        &SpinVars,
+        now,
+        peek_kid(token).as_deref(),
+        pinned,
+    )
+    .await?;
     let principal =
         Principal::from_request(req, &known.keys, &Expectations::from_vars(&SpinVars), now)?;
     let claims = principal.user()?;
@@ -274,7 +283,6 @@ pub async fn authenticate(
     // effect on their very next request. Patients' changes reach services within the cache's
     // few seconds.
     if claims.role != crate::token::Role::Patient && !fresh {
-        let pinned = key_cache::pinned(&SpinVars)?;
         // Not kept: the cache's own schedule is enough for everyone else, and this path must
         // not take the write lock on every request.
         known = refetch(db, service, &SpinVars, now, Some(known), pinned, false).await?;

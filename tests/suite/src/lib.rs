@@ -403,8 +403,11 @@ pub fn send_from(
     socket.connect(&addr.into()).unwrap();
     let mut stream: std::net::TcpStream = socket.into();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut head =
-        format!("{method} {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nconnection: close\r\n");
+    // The caller may name its own Host (a forged one, say); otherwise the app's.
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("host: {authority}\r\n"));
+    }
     if !body.is_empty() {
         head.push_str("content-type: application/json\r\n");
     }

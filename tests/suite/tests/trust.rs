@@ -235,17 +235,29 @@ fn text_that_lies_is_refused_everywhere() {
     assert_eq!(r.json()["display_name"], "Ren\u{e9}e");
 }
 
-/// Discovery built from a Host header the client chose is never cacheable.
+/// Discovery built from a Host header the client chose is never cacheable; built from
+/// `public_url`, it names that origin whatever Host says.
 #[test]
 fn discovery_from_the_request_is_not_cached() {
-    let r = get("/api/auth/.well-known/openid-configuration", None);
-    assert_eq!(r.status, 200);
-    let cache = r.header("cache-control").unwrap_or("");
-    let public = r.json()["jwks_uri"]
-        .as_str()
-        .unwrap()
-        .starts_with("http://127.0.0.1");
-    assert!(cache == "no-store" || !public, "{cache}");
+    let forged = "attacker.example";
+    let r = send_from(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 21)),
+        "GET",
+        "/api/auth/.well-known/openid-configuration",
+        &[("host", forged)],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let jwks_uri = r.json()["jwks_uri"].as_str().unwrap().to_string();
+    let cache = r.header("cache-control").unwrap_or("").to_string();
+    // Either the URLs come from the request — the Host this client chose — and the answer is
+    // for this client alone; or they come from public_url, and are cacheable.
+    if jwks_uri.contains(forged) {
+        assert_eq!(cache, "no-store", "{jwks_uri}");
+    } else {
+        assert!(!jwks_uri.contains(forged), "{jwks_uri}");
+        assert!(cache.starts_with("public"), "{cache}");
+    }
 }
 
 /// The key set, the discovery document and token checks only read auth's database: while
