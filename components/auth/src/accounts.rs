@@ -148,8 +148,7 @@ pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<U
 /// Creates the first admin from the `admin_email` / `admin_password` variables if no admin
 /// exists. Cheap when there is one (one indexed read); never replaces an existing admin.
 pub fn bootstrap_admin(ctx: &Ctx) -> Result<(), Problem> {
-    let (Some(email), Some(password)) =
-        (ctx.vars.get("admin_email"), ctx.vars.get("admin_password"))
+    let (Some(email), Some(password)) = (&ctx.settings.admin_email, &ctx.settings.admin_password)
     else {
         return Ok(());
     };
@@ -160,7 +159,7 @@ pub fn bootstrap_admin(ctx: &Ctx) -> Result<(), Problem> {
     if !exists.is_empty() {
         return Ok(());
     }
-    let new = match NewUser::parse(&email, "Administrator", &password, Role::Admin) {
+    let new = match NewUser::parse(email, "Administrator", password, Role::Admin) {
         Ok(n) => n,
         Err(p) => {
             eprintln!("auth: not creating the first admin from admin_email/admin_password: {p}");

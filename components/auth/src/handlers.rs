@@ -13,7 +13,7 @@ use service_kit::http::{
 };
 use service_kit::page::PageRequest;
 use service_kit::principal::Principal;
-use service_kit::token::{Expectations, Role};
+use service_kit::token::Role;
 use service_kit::{json as body, Problem};
 
 /// Authenticates with auth's own keys, and its own record of the account (disabled, or changed
@@ -22,12 +22,7 @@ fn principal(req: &Request, ctx: &Ctx) -> Result<Principal, Problem> {
     if !Principal::has_token(req) {
         return Ok(Principal::Anonymous);
     }
-    let p = Principal::from_request(
-        req,
-        &keys::key_set(ctx)?,
-        &Expectations::from_vars(ctx.vars),
-        ctx.unix(),
-    )?;
+    let p = Principal::from_request(req, &keys::key_set(ctx)?, &ctx.settings.expect, ctx.unix())?;
     accounts::check_current(ctx, p.user()?)?;
     Ok(p)
 }
@@ -51,12 +46,7 @@ pub fn register(req: &Request, ctx: &Ctx) -> Reply {
     let new = NewUser::parse(&b.email, &b.display_name, &b.password, Role::Patient)?;
     // Counted once the input is valid, before the password is hashed: every sign-up costs an
     // argon2 hash, and a burst from one address is how accounts are farmed.
-    let per_hour = ctx
-        .vars
-        .get("auth_registrations_per_hour")
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(throttle::REGISTER_PER_HOUR);
+    let per_hour = ctx.settings.registrations_per_hour;
     throttle::reserve(
         ctx,
         &throttle::register_keys(client_ip(req).as_deref(), per_hour),
@@ -212,11 +202,11 @@ pub fn audit_verify(req: &Request, ctx: &Ctx) -> Reply {
 /// address, which a client chooses (the Host header): that answer is for this client alone and
 /// is marked `no-store`, so no cache can hand a forged origin to anyone else.
 pub fn discovery(req: &Request, ctx: &Ctx) -> Reply {
-    let (base, cacheable) = match ctx.vars.get("public_url") {
+    let (base, cacheable) = match &ctx.settings.public_url {
         Some(url) => (url.trim_end_matches('/').to_string(), true),
         None => (request_origin(req), false),
     };
-    let expect = Expectations::from_vars(ctx.vars);
+    let expect = &ctx.settings.expect;
     let doc = serde_json::json!({
         "issuer": expect.issuer,
         "jwks_uri": format!("{base}/api/auth/jwks.json"),

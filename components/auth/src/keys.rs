@@ -31,8 +31,8 @@ pub fn parse_configured(raw: &str) -> Result<SigningKey, String> {
 
 /// The key tokens are signed with.
 pub fn signing_key(ctx: &Ctx) -> Result<SigningKey, Problem> {
-    if let Some(configured) = ctx.vars.get("token_signing_key") {
-        return parse_configured(&configured)
+    if let Some(configured) = &ctx.settings.signing_key {
+        return parse_configured(configured)
             .map_err(|e| Problem::internal(format!("variable token_signing_key: {e}")));
     }
     // Read first: every sign-in, refresh and JWKS request needs the key, and only the very
@@ -79,12 +79,13 @@ fn stored(ctx: &Ctx, slot: &str) -> Result<Option<SigningKey>, Problem> {
 /// verifying until they expire: `token_previous_signing_key` where the key is configured, else
 /// the generated key's `previous` slot.
 fn previous_key(ctx: &Ctx) -> Result<Option<SigningKey>, Problem> {
-    if ctx.vars.get("token_signing_key").is_some() {
+    if ctx.settings.signing_key.is_some() {
         return ctx
-            .vars
-            .get("token_previous_signing_key")
+            .settings
+            .previous_signing_key
+            .as_deref()
             .map(|raw| {
-                parse_configured(&raw).map_err(|e| {
+                parse_configured(raw).map_err(|e| {
                     Problem::internal(format!("variable token_previous_signing_key: {e}"))
                 })
             })
@@ -97,7 +98,7 @@ fn previous_key(ctx: &Ctx) -> Result<Option<SigningKey>, Problem> {
 /// a new key signs from now on. Where the key is configured, rotation is done in the variables
 /// instead (docs/security.md), and this refuses.
 pub fn rotate(ctx: &Ctx) -> Result<Jwks, Problem> {
-    if ctx.vars.get("token_signing_key").is_some() {
+    if ctx.settings.signing_key.is_some() {
         return Err(Problem::conflict(
             "key-configured",
             "the signing key is set by the token_signing_key variable: rotate it there",

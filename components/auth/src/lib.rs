@@ -13,8 +13,10 @@ pub mod sessions;
 pub mod throttle;
 
 use service_kit::db::Db;
-use service_kit::http::{finish, segments, Method, Reply, Request, Response};
+use service_kit::http::{Request, Response};
 use service_kit::migrate::{self, Migration};
+use service_kit::router::{Routes, Service};
+use service_kit::token::Expectations;
 use service_kit::vars::Vars;
 use service_kit::Problem;
 
@@ -26,10 +28,48 @@ pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
     "0003_revocations.sql"
 );
 
-/// What a request runs against: its database, the app's variables, and the time it arrived.
+/// auth's settings, read from Spin variables here and nowhere else.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The first admin, created on first request if no admin exists (`admin_email`,
+    /// `admin_password`).
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    /// `token_signing_key`: set, the key is the clinic's (rotated in the variables); unset, auth
+    /// generates and keeps one.
+    pub signing_key: Option<String>,
+    /// `token_previous_signing_key`: still published after a rotation in the variables.
+    pub previous_signing_key: Option<String>,
+    /// `token_issuer` and `token_audience`, as every verifier reads them.
+    pub expect: Expectations,
+    /// `public_url`: the origin the discovery document names; unset, the request's own.
+    pub public_url: Option<String>,
+    /// `auth_registrations_per_hour`: sign-ups accepted from one client address in an hour.
+    pub registrations_per_hour: i64,
+}
+
+impl Settings {
+    pub fn from_vars(vars: &dyn Vars) -> Self {
+        Settings {
+            admin_email: vars.get("admin_email"),
+            admin_password: vars.get("admin_password"),
+            signing_key: vars.get("token_signing_key"),
+            previous_signing_key: vars.get("token_previous_signing_key"),
+            expect: Expectations::from_vars(vars),
+            public_url: vars.get("public_url"),
+            registrations_per_hour: vars
+                .get("auth_registrations_per_hour")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(throttle::REGISTER_PER_HOUR),
+        }
+    }
+}
+
+/// What a request runs against: its database, auth's settings, and the time it arrived.
 pub struct Ctx<'a> {
     pub db: &'a dyn Db,
-    pub vars: &'a dyn Vars,
+    pub settings: Settings,
     pub now: jiff::Timestamp,
 }
 
@@ -39,86 +79,85 @@ impl Ctx<'_> {
     }
 }
 
-/// Handles one request.
-pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    finish(route(req, ctx))
-}
+/// auth as a service: its name, context and route table.
+pub struct Auth;
 
-fn route(req: &Request, ctx: &Ctx) -> Reply {
-    migrate::apply(ctx.db, "auth", MIGRATIONS)?;
-    accounts::bootstrap_admin(ctx)?;
+impl Service for Auth {
+    const NAME: &'static str = "auth";
+    type Ctx<'a> = Ctx<'a>;
 
-    use handlers as h;
-    let path = segments(req);
-    match (req.method(), path.as_slice()) {
-        (&Method::GET, ["api", "auth", "health"]) => h::health(ctx),
-        (&Method::POST, ["api", "auth", "register"]) => h::register(req, ctx),
-        (&Method::POST, ["api", "auth", "login"]) => h::login(req, ctx),
-        (&Method::POST, ["api", "auth", "refresh"]) => h::refresh(req, ctx),
-        (&Method::POST, ["api", "auth", "logout"]) => h::logout(req, ctx),
-        (&Method::GET, ["api", "auth", "me"]) => h::me(req, ctx),
-        (&Method::POST, ["api", "auth", "users"]) => h::create_user(req, ctx),
-        (&Method::GET, ["api", "auth", "users"]) => h::list_users(req, ctx),
-        (&Method::GET, ["api", "auth", "users", id]) => h::get_user(req, ctx, id),
-        (&Method::PATCH, ["api", "auth", "users", id]) => h::update_user(req, ctx, id),
-        // Under auth's own route, never at the root: a root `/.well-known/...` route beside the
-        // portal's `/...` is ranked by Spin's router in insertion order (docs/operations.md).
-        (&Method::GET, ["api", "auth", "audit"]) => h::audit(req, ctx),
-        (&Method::GET, ["api", "auth", "audit", "verify"]) => h::audit_verify(req, ctx),
-        (&Method::GET, ["api", "auth", "jwks.json"]) => h::jwks(ctx),
-        (&Method::GET, ["api", "auth", "verification"]) => h::verification(ctx),
-        (&Method::POST, ["api", "auth", "keys", "rotate"]) => h::rotate_key(req, ctx),
-        (&Method::GET, ["api", "auth", ".well-known", "openid-configuration"]) => {
-            h::discovery(req, ctx)
-        }
-        (_, p) if is_known(p) => Err(Problem::method_not_allowed()),
-        _ => Err(Problem::not_found("no such auth resource")),
+    /// Every route auth answers: one line each. Its JWKS and discovery document live under its
+    /// own route, never at the root: a root `/.well-known/...` route beside the portal's `/...`
+    /// is ranked by Spin's router in insertion order (docs/operations.md).
+    fn routes<'a>() -> Routes<Ctx<'a>> {
+        use handlers as h;
+        Routes::new("auth")
+            // Not the kit's bare health: it says whether the first admin exists yet.
+            .get("/api/auth/health", |_, c, _| h::health(c))
+            .post("/api/auth/register", |r, c, _| h::register(r, c))
+            .post("/api/auth/login", |r, c, _| h::login(r, c))
+            .post("/api/auth/refresh", |r, c, _| h::refresh(r, c))
+            .post("/api/auth/logout", |r, c, _| h::logout(r, c))
+            .get("/api/auth/me", |r, c, _| h::me(r, c))
+            .post("/api/auth/users", |r, c, _| h::create_user(r, c))
+            .get("/api/auth/users", |r, c, _| h::list_users(r, c))
+            .get("/api/auth/users/{id}", |r, c, p| {
+                h::get_user(r, c, p.get("id"))
+            })
+            .patch("/api/auth/users/{id}", |r, c, p| {
+                h::update_user(r, c, p.get("id"))
+            })
+            .get("/api/auth/audit", |r, c, _| h::audit(r, c))
+            .get("/api/auth/audit/verify", |r, c, _| h::audit_verify(r, c))
+            .get("/api/auth/jwks.json", |_, c, _| h::jwks(c))
+            .get("/api/auth/verification", |_, c, _| h::verification(c))
+            .post("/api/auth/keys/rotate", |r, c, _| h::rotate_key(r, c))
+            .get("/api/auth/.well-known/openid-configuration", |r, c, _| {
+                h::discovery(r, c)
+            })
+    }
+
+    fn prepare(ctx: &Ctx) -> Result<(), Problem> {
+        migrate::apply(ctx.db, "auth", MIGRATIONS)?;
+        accounts::bootstrap_admin(ctx)
     }
 }
 
-fn is_known(path: &[&str]) -> bool {
-    matches!(
-        path,
-        [
-            "api",
-            "auth",
-            "health"
-                | "register"
-                | "login"
-                | "refresh"
-                | "logout"
-                | "me"
-                | "users"
-                | "jwks.json"
-                | "verification"
-                | "audit"
-        ] | ["api", "auth", "users", _]
-            | ["api", "auth", "keys", "rotate"]
-            | ["api", "auth", "audit", "verify"]
-            | ["api", "auth", ".well-known", "openid-configuration"]
-    )
+/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
+pub fn handle(req: &Request, ctx: &Ctx) -> Response {
+    service_kit::router::dispatch::<Auth>(req, ctx)
+}
+
+#[cfg(target_arch = "wasm32")]
+impl service_kit::spin::SpinService for Auth {
+    /// auth verifies its own tokens with its own keys (handlers), so nothing is fetched here.
+    async fn context<'a>(
+        _req: &Request,
+        _route: &'static str,
+        kit: &'a service_kit::spin::Kit,
+    ) -> Result<Ctx<'a>, Problem> {
+        Ok(Ctx {
+            db: kit.db()?,
+            settings: Settings::from_vars(kit.vars()),
+            now: kit.now,
+        })
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    use service_kit::spin::{serve, SpinDb, SpinVars};
-    serve(
-        req,
-        out,
-        service_kit::json::DEFAULT_BODY_LIMIT,
-        |req| async move {
-            let db = match SpinDb::open("auth") {
-                Ok(db) => db,
-                Err(p) => return service_kit::http::problem_response(&p),
-            };
-            let ctx = Ctx {
-                db: &db,
-                vars: &SpinVars,
-                now: jiff::Timestamp::now(),
-            };
-            handle(&req, &ctx)
-        },
-    )
-    .await
+    service_kit::spin::run::<Auth>(req, out).await
+}
+
+/// The route table and the published contract (`openapi.json`) name the same operations.
+#[cfg(test)]
+mod contract {
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        use service_kit::router::Service;
+        let routes = super::Auth::routes();
+        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }

@@ -15,7 +15,7 @@ use crate::{accounts, password, security, throttle, Ctx};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use service_kit::audit::Outcome;
-use service_kit::token::{self, Audience, Claims, Expectations};
+use service_kit::token::{self, Audience, Claims};
 use service_kit::{new_id, params, random_bytes, Problem};
 use sha2::{Digest, Sha256};
 
@@ -137,10 +137,10 @@ fn issue(
             params![hash_token(&refresh), family.id.as_str(), now, expires_at],
         )?;
     }
-    let expect = Expectations::from_vars(ctx.vars);
+    let expect = &ctx.settings.expect;
     let claims = Claims {
-        iss: expect.issuer,
-        aud: Audience::One(expect.audience),
+        iss: expect.issuer.clone(),
+        aud: Audience::One(expect.audience.clone()),
         sub: user.id.clone(),
         role: user.role,
         iat: now,

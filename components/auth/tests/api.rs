@@ -71,7 +71,7 @@ impl App {
         }
         let ctx = auth::Ctx {
             db: &self.db,
-            vars: &self.vars,
+            settings: auth::Settings::from_vars(&self.vars),
             now: self.now.get(),
         };
         let resp = auth::handle(&b.body(body).unwrap(), &ctx);

@@ -22,6 +22,43 @@ pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
 
 /// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
 /// are refused, because they do not follow daylight-saving changes.
+/// A user id as another service issued it (a UUID today): 1 to 64 visible ASCII characters.
+pub fn user_id(field: &str, value: &str) -> Result<String, Problem> {
+    if value.is_empty() || value.len() > 64 || !value.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Problem::invalid(field, "is not a user id"));
+    }
+    Ok(value.to_string())
+}
+
+/// A client's `Idempotency-Key`: 1 to 200 visible ASCII characters (RFC 9110 token-ish), so it
+/// can be stored and compared as it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const HEADER: &'static str = "idempotency-key";
+
+    /// The request's key, if it sent one; a malformed one is refused, never ignored.
+    pub fn from_request(req: &service_kit::http::Request) -> Result<Option<Self>, Problem> {
+        match service_kit::http::header_str(req, Self::HEADER) {
+            None if !req.headers().contains_key(Self::HEADER) => Ok(None),
+            Some(k)
+                if !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()) =>
+            {
+                Ok(Some(IdempotencyKey(k.to_string())))
+            }
+            _ => Err(Problem::invalid(
+                "Idempotency-Key",
+                "must be 1 to 200 visible ASCII characters",
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 pub fn zone(field: &str, name: &str) -> Result<TimeZone, Problem> {
     if name.len() > 64 || !name.contains('/') && name != "UTC" {
         return Err(Problem::invalid(

@@ -12,6 +12,7 @@ use serde::Serialize;
 use service_kit::db::{Db, DbError, Row};
 use service_kit::token::Role;
 use service_kit::{new_id, params, Problem};
+use std::collections::{HashMap, HashSet};
 
 /// What the clinic sets.
 #[derive(Debug, Clone, Copy)]
@@ -574,27 +575,35 @@ pub fn reschedule(
     }
 }
 
-/// Active (requested and not lapsed, or confirmed) start instants of a doctor in `[from, to)`.
+/// Active (requested and not lapsed, or confirmed) start instants of each of `doctors` in
+/// `[from, to)`, by doctor: one query however many doctors.
 pub fn taken(
     db: &dyn Db,
     now: Timestamp,
-    doctor_id: &str,
+    doctors: &[&str],
     from: Timestamp,
     to: Timestamp,
-) -> Result<Vec<String>, Problem> {
+) -> Result<HashMap<String, HashSet<String>>, Problem> {
+    let ids = serde_json::to_string(doctors).map_err(Problem::internal)?;
     let rows = db.execute(
-        "SELECT starts_at FROM booking_appointments WHERE doctor_id = ? AND starts_at >= ? \
-         AND starts_at < ? AND (status = 'confirmed' OR (status = 'requested' AND expires_at > ?))",
+        "SELECT doctor_id, starts_at FROM booking_appointments \
+         WHERE doctor_id IN (SELECT value FROM json_each(?)) AND starts_at >= ? AND starts_at < ? \
+         AND (status = 'confirmed' OR (status = 'requested' AND expires_at > ?))",
         params![
-            doctor_id,
+            ids.as_str(),
             instant_text(from),
             instant_text(to),
             instant_text(now)
         ],
     )?;
-    rows.iter()
-        .map(|r| r.get("starts_at").map_err(Problem::from))
-        .collect()
+    let mut taken: HashMap<String, HashSet<String>> = HashMap::new();
+    for r in rows.iter() {
+        taken
+            .entry(r.get("doctor_id")?)
+            .or_default()
+            .insert(r.get("starts_at")?);
+    }
+    Ok(taken)
 }
 
 /// Filters for lists.
@@ -607,18 +616,41 @@ pub struct ListFilter {
 
 /// A patient's appointments, or a doctor's agenda, ordered by start; keyset-paged on
 /// (starts_at, id).
+/// Whose appointments a list is: a patient's, or a doctor's agenda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Patient(String),
+    Doctor(String),
+}
+
+impl Owner {
+    /// The indexed column that names this owner (a fixed name, never from input).
+    fn column(&self) -> &'static str {
+        match self {
+            Owner::Patient(_) => "patient_id",
+            Owner::Doctor(_) => "doctor_id",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Owner::Patient(id) | Owner::Doctor(id) => id,
+        }
+    }
+}
+
 pub fn list(
     db: &dyn Db,
     now: Timestamp,
-    column: &'static str,
-    who: &str,
+    owner: &Owner,
     filter: &ListFilter,
     after: Option<(String, String)>,
     fetch: i64,
 ) -> Result<Vec<Appointment>, Problem> {
     expire_lapsed(db, now)?;
+    let column = owner.column();
     let mut sql = format!("SELECT {COLUMNS} FROM booking_appointments WHERE {column} = ?");
-    let mut values: Vec<service_kit::db::Value> = vec![who.into()];
+    let mut values: Vec<service_kit::db::Value> = vec![owner.id().into()];
     if let Some(s) = filter.status {
         sql.push_str(" AND status = ?");
         values.push(s.as_str().into());

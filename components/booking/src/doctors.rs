@@ -9,6 +9,7 @@ use service_kit::{params, Problem};
 
 /// One weekly interval as stored and as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct WeeklyInterval {
     pub weekday: String,
     pub start: String,
@@ -17,6 +18,7 @@ pub struct WeeklyInterval {
 
 /// One dated exception as stored and as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct DatedException {
     pub date: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -208,6 +210,21 @@ pub fn parse_exceptions(items: &[DatedException]) -> Result<Vec<Exception>, Prob
                 )),
             }
         })
+        .collect()
+}
+
+/// The names of `ids`' doctors, by id: one query however many.
+pub fn names(
+    db: &dyn Db,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, String>, Problem> {
+    let ids = serde_json::to_string(ids).map_err(Problem::internal)?;
+    let rows = db.execute(
+        "SELECT id, name FROM booking_doctors WHERE id IN (SELECT value FROM json_each(?))",
+        params![ids.as_str()],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r.get("id")?, r.get("name")?)))
         .collect()
 }
 

@@ -3,7 +3,7 @@
 use crate::api::{
     self, AppointmentBody, HoursBody, NoteBody, ProfileBody, RescheduleBody, ReviewBody,
 };
-use crate::appointments::{self, Action, Actor, ListFilter, NewRequest, Requested, Status};
+use crate::appointments::{self, Action, Actor, ListFilter, NewRequest, Owner, Requested, Status};
 use crate::search::{self, Query, Sort};
 use crate::{calendar, care, doctors, events, reviews, Ctx};
 use http::StatusCode;
@@ -11,8 +11,8 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use service_kit::audit::Outcome;
-use service_kit::http::{header_str, json, no_content, query_param, with_body, Reply, Request};
-use service_kit::page::{encode_cursor, PageRequest};
+use service_kit::http::{json, no_content, query_param, with_body, Reply, Request};
+use service_kit::page::{encode_cursor, Page, PageRequest};
 use service_kit::token::Role;
 use service_kit::{json as body, Problem};
 use sha2::{Digest, Sha256};
@@ -34,6 +34,13 @@ fn optional_text(req: &Request, name: &str, max: usize) -> Result<Option<String>
         Some(v) if v.trim().is_empty() => Ok(None),
         Some(v) => api::text(name, &v, 1, max).map(Some),
     }
+}
+
+/// An optional user-id query parameter, checked whether or not the caller's role uses it.
+fn optional_id(req: &Request, name: &str) -> Result<Option<String>, Problem> {
+    query_param(req, name)
+        .map(|v| api::user_id(name, &v))
+        .transpose()
 }
 
 /// How far ahead `available_on` may ask: slots exist only where hours do, and a date at the
@@ -82,10 +89,9 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
         sort: Some(sort),
         hidden: ctx.revocations.disabled_json(),
     };
-    let (items, next_cursor) = search::search(ctx.db, ctx.now, &q, &page)?;
     Ok(json(
         StatusCode::OK,
-        &json!({ "items": items, "next_cursor": next_cursor }),
+        &search::search(ctx.db, ctx.now, &q, &page)?,
     ))
 }
 
@@ -222,18 +228,7 @@ pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
         id: claims.sub.clone(),
         role: claims.role,
     };
-    let key = match header_str(req, "idempotency-key") {
-        None => None,
-        Some(k) if !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()) => {
-            Some(k.to_string())
-        }
-        Some(_) => {
-            return Err(Problem::invalid(
-                "Idempotency-Key",
-                "must be 1 to 200 visible ASCII characters",
-            ))
-        }
-    };
+    let key = api::IdempotencyKey::from_request(req)?;
     let b: AppointmentBody = body::parse(req)?;
     let starts_at = api::instant("starts_at", &b.starts_at)?;
     if ctx.revocations.is_disabled(&b.doctor_id) {
@@ -264,7 +259,7 @@ pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
             doctor_id: &b.doctor_id,
             starts_at,
             reason: &reason,
-            idempotency: key.as_deref().map(|k| (k, hash.as_str())),
+            idempotency: key.as_ref().map(|k| (k.as_str(), hash.as_str())),
         },
     )?;
     let a = match &outcome {
@@ -312,15 +307,16 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
         }
     };
     // Whose list: a patient's own; a doctor's agenda; staff name the doctor or the patient.
-    let (column, who) = match me.role {
-        Role::Patient => ("patient_id", me.id.clone()),
-        Role::Doctor => ("doctor_id", me.id.clone()),
-        _ if me.is_staff() => match (
-            query_param(req, "doctor_id"),
-            query_param(req, "patient_id"),
-        ) {
-            (Some(d), None) => ("doctor_id", d),
-            (None, Some(p)) => ("patient_id", p),
+    let asked = (
+        optional_id(req, "doctor_id")?,
+        optional_id(req, "patient_id")?,
+    );
+    let owner = match me.role {
+        Role::Patient => Owner::Patient(me.id.clone()),
+        Role::Doctor => Owner::Doctor(me.id.clone()),
+        _ if me.is_staff() => match asked {
+            (Some(d), None) => Owner::Doctor(d),
+            (None, Some(p)) => Owner::Patient(p),
             _ => {
                 return Err(Problem::invalid(
                     "doctor_id",
@@ -354,11 +350,11 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
             let date = value
                 .parse::<Date>()
                 .map_err(|_| Problem::invalid(field, "must be a date, YYYY-MM-DD"))?;
-            let zone = match column {
-                "doctor_id" => doctors::find(ctx.db, &who)?
+            let zone = match &owner {
+                Owner::Doctor(id) => doctors::find(ctx.db, id)?
                     .map(|d| d.zone)
                     .unwrap_or(jiff::tz::TimeZone::UTC),
-                _ => jiff::tz::TimeZone::UTC,
+                Owner::Patient(_) => jiff::tz::TimeZone::UTC,
             };
             let start = date.to_zoned(zone.clone());
             let end = date
@@ -379,33 +375,15 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
                 .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this API issued"))?,
         ),
     };
-    let mut items = appointments::list(
-        ctx.db,
-        ctx.now,
-        column,
-        &who,
-        &filter,
-        after,
-        page.fetch_limit(),
-    )?;
-    let next_cursor = if items.len() > page.limit as usize {
-        items.truncate(page.limit as usize);
-        items
-            .last()
-            .map(|a| encode_cursor(&format!("{}\u{1f}{}", a.starts_at, a.id)))
-    } else {
-        None
-    };
+    let items = appointments::list(ctx.db, ctx.now, &owner, &filter, after, page.fetch_limit())?;
+    let found = Page::from_fetched(items, &page, |a| format!("{}\u{1f}{}", a.starts_at, a.id));
     audited_list(
         ctx,
         &ctx.audit,
         "appointments",
-        items.iter().map(|a| a.patient_id.as_str()),
+        found.items.iter().map(|a| a.patient_id.as_str()),
     )?;
-    Ok(json(
-        StatusCode::OK,
-        &json!({ "items": items, "next_cursor": next_cursor }),
-    ))
+    Ok(json(StatusCode::OK, &found))
 }
 
 /// Is the caller (a doctor) treating `patient` now? Staff ask for a doctor by `doctor_id`.
@@ -413,10 +391,14 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
 /// doctor's own token, so a service learns only what that doctor may know.
 pub fn care(req: &Request, ctx: &Ctx, patient: &str) -> Reply {
     let me = actor(ctx)?;
+    let patient = api::user_id("patient", patient)?;
+    let patient = patient.as_str();
+    let asked_doctor = optional_id(req, "doctor_id")?;
     let doctor = match me.role {
         Role::Doctor => me.id.clone(),
-        _ if me.is_staff() => query_param(req, "doctor_id")
-            .ok_or_else(|| Problem::invalid("doctor_id", "staff name the doctor"))?,
+        _ if me.is_staff() => {
+            asked_doctor.ok_or_else(|| Problem::invalid("doctor_id", "staff name the doctor"))?
+        }
         _ => {
             return Err(Problem::forbidden(
                 "care relationships are asked by doctors and staff",
@@ -572,7 +554,11 @@ pub fn events(req: &Request, ctx: &Ctx) -> Reply {
     let last = items.last().map(|e| e.seq).unwrap_or(after);
     Ok(json(
         StatusCode::OK,
-        &json!({ "items": items, "next_cursor": encode_cursor(&last.to_string()) }),
+        // A feed: there is always a cursor to wait on for what comes next.
+        &Page {
+            items,
+            next_cursor: Some(encode_cursor(&last.to_string())),
+        },
     ))
 }
 
@@ -607,17 +593,17 @@ pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
     let (user, role) = calendar::owner(ctx.db, &token)?
         .filter(|(user, _)| !ctx.revocations.is_disabled(user))
         .ok_or_else(|| Problem::not_found("no such calendar feed"))?;
-    let column = if role == Role::Doctor {
-        "doctor_id"
+    let owner = if role == Role::Doctor {
+        Owner::Doctor(user.clone())
     } else {
-        "patient_id"
+        Owner::Patient(user.clone())
     };
     let from = ctx.now - SignedDuration::from_hours(24 * 90);
     let filter = ListFilter {
         from: Some(from),
         ..ListFilter::default()
     };
-    let items = appointments::list(ctx.db, ctx.now, column, &user, &filter, None, 1000)?;
+    let items = appointments::list(ctx.db, ctx.now, &owner, &filter, None, 1000)?;
     // The feed's owner reads it by its secret URL: the rows name them as the actor.
     let owner = service_kit::audit::Recorder::new(
         "booking",
@@ -630,19 +616,19 @@ pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
         "calendar",
         items.iter().map(|a| a.patient_id.as_str()),
     )?;
-    let mut names = std::collections::HashMap::new();
-    for a in &items {
-        if !names.contains_key(&a.doctor_id) {
-            let name = doctors::find(ctx.db, &a.doctor_id)?
-                .map(|d| d.name)
-                .unwrap_or_else(|| "your doctor".into());
-            names.insert(a.doctor_id.clone(), name);
-        }
-    }
+    let mut ids: Vec<&str> = items.iter().map(|a| a.doctor_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = doctors::names(ctx.db, &ids)?;
     let body = calendar::render(
         ctx.now,
         &items,
-        |id| names.get(id).cloned().unwrap_or_default(),
+        |id| {
+            names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| "your doctor".into())
+        },
         &ctx.app_url,
     );
     let resp = with_body(

@@ -1,7 +1,8 @@
 //! booking: the doctors' directory, weekly hours and exceptions, slots, appointments and their
 //! lifecycle, reviews, the event feed and calendar feeds.
 //!
-//! This file is the route table and the Spin entry point; the rules live in the modules.
+//! This file is the settings, the route table and the Spin entry point; the rules live in the
+//! modules.
 
 pub mod api;
 pub mod appointments;
@@ -18,10 +19,11 @@ use appointments::{Action, Policy};
 use jiff::SignedDuration;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
-use service_kit::http::{finish, segments, Method, Reply, Request, Response};
+use service_kit::http::{Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
 use service_kit::revocation::Revocations;
+use service_kit::router::{Routes, Service};
 use service_kit::vars::Vars;
 use service_kit::Problem;
 
@@ -43,124 +45,162 @@ pub struct Ctx<'a> {
     pub audit: service_kit::audit::Recorder,
 }
 
-/// The clinic's settings, from variables (minutes); unset or unusable values take the defaults.
-pub fn policy_from(vars: &dyn Vars) -> Policy {
-    let minutes = |name: &str, default: SignedDuration| {
-        vars.get(name)
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|m| (0..=60 * 24 * 365).contains(m))
-            .map(SignedDuration::from_mins)
-            .unwrap_or(default)
-    };
-    let d = Policy::default();
-    Policy {
-        request_ttl: minutes("booking_request_ttl_minutes", d.request_ttl),
-        cancel_cutoff: minutes("booking_cancel_cutoff_minutes", d.cancel_cutoff),
-        care_window: vars
-            .get("booking_care_window_days")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|d| (1..=3650).contains(d))
-            .map(|d| SignedDuration::from_hours(24 * d))
-            .unwrap_or(d.care_window),
+/// booking's settings, read from Spin variables here and nowhere else; unset or unusable values
+/// take the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub policy: Policy,
+    /// The app's public origin (`public_url`), for calendar feed URLs; empty: relative paths.
+    pub app_url: String,
+}
+
+impl Settings {
+    pub fn from_vars(vars: &dyn Vars) -> Self {
+        let number = |name: &str, range: std::ops::RangeInclusive<i64>| {
+            vars.get(name)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| range.contains(n))
+        };
+        let minutes = |name: &str, default: SignedDuration| {
+            number(name, 0..=60 * 24 * 365)
+                .map(SignedDuration::from_mins)
+                .unwrap_or(default)
+        };
+        let d = Policy::default();
+        Settings {
+            policy: Policy {
+                request_ttl: minutes("booking_request_ttl_minutes", d.request_ttl),
+                cancel_cutoff: minutes("booking_cancel_cutoff_minutes", d.cancel_cutoff),
+                care_window: number("booking_care_window_days", 1..=3650)
+                    .map(|days| SignedDuration::from_hours(24 * days))
+                    .unwrap_or(d.care_window),
+            },
+            app_url: vars.get("public_url").unwrap_or_default(),
+        }
     }
 }
 
+/// booking as a service: its name, context and route table.
+pub struct Booking;
+
+impl Service for Booking {
+    const NAME: &'static str = "booking";
+    type Ctx<'a> = Ctx<'a>;
+
+    /// Every route booking answers: one line each.
+    fn routes<'a>() -> Routes<Ctx<'a>> {
+        use handlers as h;
+        use Action::*;
+        Routes::new("booking")
+            .health("/api/booking/health")
+            .get("/api/booking/doctors", |r, c, _| h::search(r, c))
+            .get("/api/booking/doctors/{id}", |_, c, p| {
+                h::doctor(c, p.get("id"))
+            })
+            .put("/api/booking/doctors/{id}", |r, c, p| {
+                h::put_doctor(r, c, p.get("id"))
+            })
+            .put("/api/booking/doctors/{id}/hours", |r, c, p| {
+                h::put_hours(r, c, p.get("id"))
+            })
+            .get("/api/booking/doctors/{id}/slots", |r, c, p| {
+                h::slots(r, c, p.get("id"))
+            })
+            .get("/api/booking/doctors/{id}/reviews", |_, c, p| {
+                h::doctor_reviews(c, p.get("id"))
+            })
+            .post("/api/booking/appointments", |r, c, _| {
+                h::create_appointment(r, c)
+            })
+            .get("/api/booking/appointments", |r, c, _| {
+                h::list_appointments(r, c)
+            })
+            .get("/api/booking/appointments/{id}", |_, c, p| {
+                h::get_appointment(c, p.get("id"))
+            })
+            .post("/api/booking/appointments/{id}/confirm", |r, c, p| {
+                h::act(r, c, p.get("id"), Confirm)
+            })
+            .post("/api/booking/appointments/{id}/decline", |r, c, p| {
+                h::act(r, c, p.get("id"), Decline)
+            })
+            .post("/api/booking/appointments/{id}/cancel", |r, c, p| {
+                h::act(r, c, p.get("id"), Cancel)
+            })
+            .post("/api/booking/appointments/{id}/complete", |r, c, p| {
+                h::act(r, c, p.get("id"), Complete)
+            })
+            .post("/api/booking/appointments/{id}/no_show", |r, c, p| {
+                h::act(r, c, p.get("id"), NoShow)
+            })
+            .post("/api/booking/appointments/{id}/reschedule", |r, c, p| {
+                h::reschedule(r, c, p.get("id"))
+            })
+            .post("/api/booking/appointments/{id}/review", |r, c, p| {
+                h::review(r, c, p.get("id"))
+            })
+            .get("/api/booking/events", |r, c, _| h::events(r, c))
+            .get("/api/booking/care/{patient}", |r, c, p| {
+                h::care(r, c, p.get("patient"))
+            })
+            .get("/api/booking/access-log", |r, c, _| {
+                access_log(r, c.db, "booking", &c.principal)
+            })
+            .get("/api/booking/access-log/verify", |_, c, _| {
+                verify_log(c.db, "booking", &c.principal)
+            })
+            .post("/api/booking/calendar/feeds", |_, c, _| h::create_feed(c))
+            .delete("/api/booking/calendar/feeds", |_, c, _| h::revoke_feeds(c))
+            .get("/api/booking/calendar.ics", |r, c, _| {
+                h::calendar_feed(r, c)
+            })
+    }
+
+    fn prepare(ctx: &Ctx) -> Result<(), Problem> {
+        Ok(migrate::apply(ctx.db, "booking", MIGRATIONS)?)
+    }
+}
+
+/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
 pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    finish(route(req, ctx))
+    service_kit::router::dispatch::<Booking>(req, ctx)
 }
 
-/// The liveness route: no database, no token — the benchmark's baseline.
-pub fn is_health(req: &Request) -> bool {
-    req.method() == Method::GET && segments(req).as_slice() == ["api", "booking", "health"]
-}
-
-pub fn health() -> Response {
-    service_kit::http::json(
-        http::StatusCode::OK,
-        &serde_json::json!({"status": "ok", "service": "booking"}),
-    )
-}
-
-fn route(req: &Request, ctx: &Ctx) -> Reply {
-    migrate::apply(ctx.db, "booking", MIGRATIONS)?;
-    use handlers as h;
-    use Method as M;
-    let path = segments(req);
-    match (req.method(), path.as_slice()) {
-        (&M::GET, ["api", "booking", "doctors"]) => h::search(req, ctx),
-        (&M::GET, ["api", "booking", "doctors", id]) => h::doctor(ctx, id),
-        (&M::PUT, ["api", "booking", "doctors", id]) => h::put_doctor(req, ctx, id),
-        (&M::PUT, ["api", "booking", "doctors", id, "hours"]) => h::put_hours(req, ctx, id),
-        (&M::GET, ["api", "booking", "doctors", id, "slots"]) => h::slots(req, ctx, id),
-        (&M::GET, ["api", "booking", "doctors", id, "reviews"]) => h::doctor_reviews(ctx, id),
-        (&M::POST, ["api", "booking", "appointments"]) => h::create_appointment(req, ctx),
-        (&M::GET, ["api", "booking", "appointments"]) => h::list_appointments(req, ctx),
-        (&M::GET, ["api", "booking", "appointments", id]) => h::get_appointment(ctx, id),
-        (&M::POST, ["api", "booking", "appointments", id, "reschedule"]) => {
-            h::reschedule(req, ctx, id)
-        }
-        (&M::POST, ["api", "booking", "appointments", id, "review"]) => h::review(req, ctx, id),
-        (&M::POST, ["api", "booking", "appointments", id, action]) => match Action::parse(action) {
-            Some(a) => h::act(req, ctx, id, a),
-            None => Err(Problem::not_found("no such appointment action")),
-        },
-        (&M::GET, ["api", "booking", "events"]) => h::events(req, ctx),
-        (&M::GET, ["api", "booking", "care", patient]) => h::care(req, ctx, patient),
-        (&M::GET, ["api", "booking", "access-log"]) => {
-            access_log(req, ctx.db, "booking", &ctx.principal)
-        }
-        (&M::GET, ["api", "booking", "access-log", "verify"]) => {
-            verify_log(ctx.db, "booking", &ctx.principal)
-        }
-        (&M::POST, ["api", "booking", "calendar", "feeds"]) => h::create_feed(ctx),
-        (&M::DELETE, ["api", "booking", "calendar", "feeds"]) => h::revoke_feeds(ctx),
-        (&M::GET, ["api", "booking", "calendar.ics"]) => h::calendar_feed(req, ctx),
-        (_, ["api", "booking", "doctors" | "appointments" | "events" | "calendar.ics"])
-        | (_, ["api", "booking", "doctors" | "appointments", _])
-        | (_, ["api", "booking", "doctors", _, "hours" | "slots" | "reviews"])
-        | (_, ["api", "booking", "appointments", _, _])
-        | (_, ["api", "booking", "calendar", "feeds"])
-        | (_, ["api", "booking", "care", _])
-        | (_, ["api", "booking", "access-log"])
-        | (_, ["api", "booking", "access-log", "verify"]) => Err(Problem::method_not_allowed()),
-        _ => Err(Problem::not_found("no such booking resource")),
+#[cfg(target_arch = "wasm32")]
+impl service_kit::spin::SpinService for Booking {
+    async fn context<'a>(
+        req: &Request,
+        _route: &'static str,
+        kit: &'a service_kit::spin::Kit,
+    ) -> Result<Ctx<'a>, Problem> {
+        let (principal, revocations) = kit.authenticate(req).await?;
+        let Settings { policy, app_url } = Settings::from_vars(kit.vars());
+        Ok(Ctx {
+            db: kit.db()?,
+            audit: kit.recorder(&principal),
+            principal,
+            revocations,
+            now: kit.now,
+            policy,
+            app_url,
+        })
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    use service_kit::http::problem_response;
-    use service_kit::spin::{request_context, serve, RequestContext, SpinVars};
-    serve(
-        req,
-        out,
-        service_kit::json::DEFAULT_BODY_LIMIT,
-        |req| async move {
-            if is_health(&req) {
-                return health();
-            }
-            let RequestContext {
-                now,
-                principal,
-                revocations,
-                db,
-            } = match request_context(&req, "booking").await {
-                Ok(c) => c,
-                Err(p) => return problem_response(&p),
-            };
-            let audit = service_kit::audit::Recorder::for_principal("booking", now, &principal);
-            let ctx = Ctx {
-                db: &db,
-                principal,
-                audit,
-                revocations,
-                now,
-                policy: policy_from(&SpinVars),
-                app_url: SpinVars.get("public_url").unwrap_or_default(),
-            };
-            handle(&req, &ctx)
-        },
-    )
-    .await
+    service_kit::spin::run::<Booking>(req, out).await
+}
+
+/// The route table and the published contract (`openapi.json`) name the same operations.
+#[cfg(test)]
+mod contract {
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        use service_kit::router::Service;
+        let routes = super::Booking::routes();
+        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }

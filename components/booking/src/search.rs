@@ -7,8 +7,9 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use service_kit::db::{Db, Value};
-use service_kit::page::{encode_cursor, PageRequest};
+use service_kit::page::{encode_cursor, Page, PageRequest};
 use service_kit::Problem;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -54,7 +55,30 @@ fn like_pattern(s: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The free slots of `doctor` in `[from, to)`.
+/// What is taken, by doctor: active start instants (RFC 3339 text, as stored).
+type Taken = HashMap<String, HashSet<String>>;
+
+fn taken_of<'t>(taken: &'t Taken, doctor: &Doctor) -> Option<&'t HashSet<String>> {
+    taken.get(&doctor.id)
+}
+
+/// The free slots of `doctor` in `[from, to)`, given what is taken.
+fn free_in(
+    now: Timestamp,
+    doctor: &Doctor,
+    from: Timestamp,
+    to: Timestamp,
+    taken: Option<&HashSet<String>>,
+) -> Vec<crate::schedule::Slot> {
+    let from = from.max(now);
+    let mut slots = doctor.schedule().slots(from, to);
+    if let Some(taken) = taken {
+        slots.retain(|s| !taken.contains(&appointments::instant_text(s.start)));
+    }
+    slots
+}
+
+/// The free slots of `doctor` in `[from, to)`: one query for what is taken.
 pub fn free_slots(
     db: &dyn Db,
     now: Timestamp,
@@ -62,26 +86,21 @@ pub fn free_slots(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<crate::schedule::Slot>, Problem> {
-    let from = from.max(now);
-    let slots = doctor.schedule().slots(from, to);
-    if slots.is_empty() {
-        return Ok(slots);
+    if doctor.schedule().slots(from.max(now), to).is_empty() {
+        return Ok(Vec::new());
     }
-    let taken = appointments::taken(db, now, &doctor.id, from, to)?;
-    Ok(slots
-        .into_iter()
-        .filter(|s| !taken.contains(&appointments::instant_text(s.start)))
-        .collect())
+    let taken = appointments::taken(db, now, &[doctor.id.as_str()], from.max(now), to)?;
+    Ok(free_in(now, doctor, from, to, taken_of(&taken, doctor)))
 }
 
-/// The first free slot of `doctor` from `now` to `horizon`: one query for what is taken, then
-/// the hours walked a day at a time, stopping at the first free slot.
-pub fn next_free(
-    db: &dyn Db,
+/// The first free slot of `doctor` from `now` to `horizon`, given what is taken: the hours
+/// walked a day at a time, stopping at the first free slot.
+fn first_free(
     now: Timestamp,
     doctor: &Doctor,
     horizon: Timestamp,
-) -> Result<Option<Timestamp>, Problem> {
+    taken: Option<&HashSet<String>>,
+) -> Option<Timestamp> {
     let schedule = doctor.schedule();
     if schedule.weekly.is_empty()
         && !schedule
@@ -89,12 +108,10 @@ pub fn next_free(
             .iter()
             .any(|e| matches!(e, crate::schedule::Exception::Extra(..)))
     {
-        return Ok(None);
+        return None;
     }
-    let taken: std::collections::HashSet<String> =
-        appointments::taken(db, now, &doctor.id, now, horizon)?
-            .into_iter()
-            .collect();
+    let is_taken =
+        |t: Timestamp| taken.is_some_and(|set| set.contains(&appointments::instant_text(t)));
     let day = SignedDuration::from_hours(24);
     let mut from = now;
     while from < horizon {
@@ -102,13 +119,41 @@ pub fn next_free(
         if let Some((start, _)) = schedule
             .spans(from, to)
             .into_iter()
-            .find(|(start, _)| !taken.contains(&appointments::instant_text(*start)))
+            .find(|(start, _)| !is_taken(*start))
         {
-            return Ok(Some(start));
+            return Some(start);
         }
         from = to;
     }
-    Ok(None)
+    None
+}
+
+/// `day` in the doctor's own zone, as instants `[start, end)`.
+fn local_day(doctor: &Doctor, day: Date) -> Result<(Timestamp, Timestamp), Problem> {
+    let out_of_range = |_| Problem::invalid("available_on", "is out of range");
+    let start = day
+        .to_zoned(doctor.zone.clone())
+        .map_err(out_of_range)?
+        .timestamp();
+    let end = day
+        .tomorrow()
+        .and_then(|d| d.to_zoned(doctor.zone.clone()))
+        .map_err(out_of_range)?
+        .timestamp();
+    Ok((start, end))
+}
+
+/// Every zone's `day` lies inside this UTC window (offsets are within ±26 hours of UTC
+/// midnight), so one query covers a whole batch of doctors.
+fn any_zone_day(day: Date) -> Result<(Timestamp, Timestamp), Problem> {
+    let utc = |d: Date| {
+        d.to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|_| Problem::invalid("available_on", "is out of range"))
+    };
+    let start = utc(day)? - SignedDuration::from_hours(26);
+    let end = utc(day)? + SignedDuration::from_hours(24 + 26);
+    Ok((start, end))
 }
 
 pub fn search(
@@ -116,7 +161,7 @@ pub fn search(
     now: Timestamp,
     q: &Query,
     page: &PageRequest,
-) -> Result<(Vec<Found>, Option<String>), Problem> {
+) -> Result<Page<Found>, Problem> {
     let sort = q.sort.unwrap_or(Sort::Name);
     let mut sql = format!(
         "SELECT {COLUMNS}, {RATING} AS rating_key FROM booking_doctors \
@@ -176,31 +221,34 @@ pub fn search(
         values.push(batch.into());
         let rows = db.execute(&sql, &values)?;
         let exhausted = (rows.len() as i64) < batch;
+        let mut candidates = Vec::with_capacity(rows.len());
         for row in rows.iter() {
-            scanned += 1;
             let key = match sort {
                 Sort::Name => row.get::<String>("name")?,
                 Sort::Rating => row.get::<i64>("rating_key")?.to_string(),
             };
             let doctor = Doctor::from_row(row)?;
-            after = Some(format!("{key}\u{1f}{}", doctor.id));
+            candidates.push((format!("{key}\u{1f}{}", doctor.id), doctor));
+        }
+        // What the batch's doctors have taken that day: one query for the whole batch.
+        let taken = match q.available_on {
+            Some(day) if !candidates.is_empty() => {
+                let (from, to) = any_zone_day(day)?;
+                let ids: Vec<&str> = candidates.iter().map(|(_, d)| d.id.as_str()).collect();
+                appointments::taken(db, now, &ids, from, to)?
+            }
+            _ => Taken::new(),
+        };
+        for (key, doctor) in candidates {
+            scanned += 1;
+            after = Some(key.clone());
             if let Some(day) = q.available_on {
-                let zone = doctor.zone.clone();
-                let out_of_range = |_| Problem::invalid("available_on", "is out of range");
-                let start = day
-                    .to_zoned(zone.clone())
-                    .map_err(out_of_range)?
-                    .timestamp();
-                let end = day
-                    .tomorrow()
-                    .and_then(|d| d.to_zoned(zone))
-                    .map_err(out_of_range)?
-                    .timestamp();
-                if free_slots(db, now, &doctor, start, end)?.is_empty() {
+                let (start, end) = local_day(&doctor, day)?;
+                if free_in(now, &doctor, start, end, taken_of(&taken, &doctor)).is_empty() {
                     continue;
                 }
             }
-            found.push((after.clone().unwrap_or_default(), doctor));
+            found.push((key, doctor));
             if found.len() > page.limit as usize {
                 break;
             }
@@ -211,7 +259,7 @@ pub fn search(
     }
     let more = found.len() > page.limit as usize;
     found.truncate(page.limit as usize);
-    let next = if more {
+    let next_cursor = if more {
         found.last().map(|(k, _)| encode_cursor(k))
     } else if scanned >= SCAN_LIMIT {
         // Stopped scanning early: hand back where we got to, so the client can go on.
@@ -219,17 +267,24 @@ pub fn search(
     } else {
         None
     };
+    // Every result's next free slot from one query for what they have taken.
     let horizon = now + SignedDuration::from_hours(24 * LOOKAHEAD_DAYS);
+    let ids: Vec<&str> = found.iter().map(|(_, d)| d.id.as_str()).collect();
+    let taken = if ids.is_empty() {
+        Taken::new()
+    } else {
+        appointments::taken(db, now, &ids, now, horizon)?
+    };
     let items = found
         .into_iter()
         .map(|(_, doctor)| {
-            let next_free_slot =
-                next_free(db, now, &doctor, horizon)?.map(appointments::instant_text);
-            Ok(Found {
+            let next_free_slot = first_free(now, &doctor, horizon, taken_of(&taken, &doctor))
+                .map(appointments::instant_text);
+            Found {
                 doctor,
                 next_free_slot,
-            })
+            }
         })
-        .collect::<Result<Vec<_>, Problem>>()?;
-    Ok((items, next))
+        .collect();
+    Ok(Page { items, next_cursor })
 }

@@ -509,8 +509,7 @@ fn one_patient_cannot_hold_more_than_ten_upcoming_appointments() {
     let first = appointments::list(
         &db,
         now(),
-        "patient_id",
-        "greedy",
+        &appointments::Owner::Patient("greedy".into()),
         &Default::default(),
         None,
         1,

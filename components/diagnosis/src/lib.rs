@@ -12,9 +12,10 @@ pub mod inputs;
 use engine::RiskEngine;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
-use service_kit::http::{finish, segments, Method, Reply, Request, Response};
+use service_kit::http::{Method, Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
+use service_kit::router::{Routes, Service};
 use service_kit::token::Role;
 use service_kit::Problem;
 
@@ -54,99 +55,94 @@ pub fn patient_named(req: &Request, principal: &Principal) -> Option<String> {
     }
 }
 
+/// diagnosis as a service: its name, context and route table.
+pub struct Diagnosis;
+
+impl Service for Diagnosis {
+    const NAME: &'static str = "diagnosis";
+    type Ctx<'a> = Ctx<'a>;
+
+    /// Every route diagnosis answers: one line each.
+    fn routes<'a>() -> Routes<Ctx<'a>> {
+        use assess::Kind::*;
+        use handlers as h;
+        Routes::new("diagnosis")
+            .health("/api/diagnosis/health")
+            .get("/api/diagnosis/models", |_, c, _| h::models(c))
+            .get("/api/diagnosis/models/{id}", |_, c, p| {
+                h::model(c, p.get("id"))
+            })
+            .post("/api/diagnosis/heart", |r, c, _| h::predict(r, c, Heart))
+            .post("/api/diagnosis/stroke", |r, c, _| h::predict(r, c, Stroke))
+            .post("/api/diagnosis/diabetes", |r, c, _| {
+                h::predict(r, c, Diabetes)
+            })
+            .post("/api/diagnosis/assessments", |r, c, _| h::explicit(r, c))
+            .get("/api/diagnosis/assessments", |r, c, _| h::list(r, c))
+            .get("/api/diagnosis/assessments/{id}", |r, c, p| {
+                h::get(r, c, p.get("id"))
+            })
+            .get("/api/diagnosis/access-log", |r, c, _| {
+                access_log(r, c.db, "diagnosis", &c.principal)
+            })
+            .get("/api/diagnosis/access-log/verify", |_, c, _| {
+                verify_log(c.db, "diagnosis", &c.principal)
+            })
+    }
+
+    /// Signed-in users only, everywhere: even the model list is clinical material.
+    fn prepare(ctx: &Ctx) -> Result<(), Problem> {
+        ctx.principal.user()?;
+        Ok(migrate::apply(ctx.db, "diagnosis", MIGRATIONS)?)
+    }
+}
+
+/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
 pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    finish(route(req, ctx))
+    service_kit::router::dispatch::<Diagnosis>(req, ctx)
 }
 
-fn route(req: &Request, ctx: &Ctx) -> Reply {
-    // Signed-in users only, everywhere: even the model list is clinical material.
-    ctx.principal.user()?;
-    route_authenticated(req, ctx)
-}
-
-/// The liveness route: no database, no engine, no token — the baseline a benchmark compares
-/// evaluations against (the same component, instantiated the same way).
-pub fn is_health(req: &Request) -> bool {
-    req.method() == Method::GET && segments(req).as_slice() == ["api", "diagnosis", "health"]
-}
-
-pub fn health() -> Response {
-    service_kit::http::json(
-        http::StatusCode::OK,
-        &serde_json::json!({"status": "ok", "service": "diagnosis"}),
-    )
-}
-
-fn route_authenticated(req: &Request, ctx: &Ctx) -> Reply {
-    migrate::apply(ctx.db, "diagnosis", MIGRATIONS)?;
-    use assess::Kind;
-    use handlers as h;
-    let path = segments(req);
-    match (req.method(), path.as_slice()) {
-        (&Method::GET, ["api", "diagnosis", "models"]) => h::models(ctx),
-        (&Method::GET, ["api", "diagnosis", "models", id]) => h::model(ctx, id),
-        (&Method::POST, ["api", "diagnosis", "heart"]) => h::predict(req, ctx, Kind::Heart),
-        (&Method::POST, ["api", "diagnosis", "stroke"]) => h::predict(req, ctx, Kind::Stroke),
-        (&Method::POST, ["api", "diagnosis", "diabetes"]) => h::predict(req, ctx, Kind::Diabetes),
-        (&Method::POST, ["api", "diagnosis", "assessments"]) => h::explicit(req, ctx),
-        (&Method::GET, ["api", "diagnosis", "assessments"]) => h::list(req, ctx),
-        (&Method::GET, ["api", "diagnosis", "assessments", id]) => h::get(req, ctx, id),
-        (&Method::GET, ["api", "diagnosis", "access-log"]) => {
-            access_log(req, ctx.db, "diagnosis", &ctx.principal)
-        }
-        (&Method::GET, ["api", "diagnosis", "access-log", "verify"]) => {
-            verify_log(ctx.db, "diagnosis", &ctx.principal)
-        }
-        (
-            _,
-            ["api", "diagnosis", "models" | "heart" | "stroke" | "diabetes" | "assessments" | "access-log"],
-        )
-        | (_, ["api", "diagnosis", "models" | "assessments", _])
-        | (_, ["api", "diagnosis", "access-log", "verify"]) => Err(Problem::method_not_allowed()),
-        _ => Err(Problem::not_found("no such diagnosis resource")),
+#[cfg(target_arch = "wasm32")]
+impl service_kit::spin::SpinService for Diagnosis {
+    async fn context<'a>(
+        req: &Request,
+        _route: &'static str,
+        kit: &'a service_kit::spin::Kit,
+    ) -> Result<Ctx<'a>, Problem> {
+        let (principal, _) = kit.authenticate(req).await?;
+        // Booking is asked only when a doctor names someone else's `patient_id`.
+        let care = match patient_named(req, &principal) {
+            None => None,
+            Some(patient_id) => Some(Care {
+                treating: service_kit::spin::is_treating(req, &patient_id).await?,
+                patient_id,
+            }),
+        };
+        Ok(Ctx {
+            db: kit.db()?,
+            engine: &engine::composed::Composed,
+            audit: kit.recorder(&principal),
+            principal,
+            now: kit.now,
+            care,
+        })
     }
 }
 
 #[cfg(target_arch = "wasm32")]
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    use service_kit::http::problem_response;
-    use service_kit::spin::{request_context, serve, RequestContext};
-    serve(
-        req,
-        out,
-        service_kit::json::DEFAULT_BODY_LIMIT,
-        |req| async move {
-            if is_health(&req) {
-                return health();
-            }
-            let RequestContext {
-                now, principal, db, ..
-            } = match request_context(&req, "diagnosis").await {
-                Ok(c) => c,
-                Err(p) => return problem_response(&p),
-            };
-            let care = match patient_named(&req, &principal) {
-                None => None,
-                Some(patient_id) => match service_kit::spin::is_treating(&req, &patient_id).await {
-                    Ok(treating) => Some(Care {
-                        patient_id,
-                        treating,
-                    }),
-                    Err(p) => return problem_response(&p),
-                },
-            };
-            let audit = service_kit::audit::Recorder::for_principal("diagnosis", now, &principal);
-            let ctx = Ctx {
-                db: &db,
-                engine: &engine::composed::Composed,
-                principal,
-                now,
-                care,
-                audit,
-            };
-            handle(&req, &ctx)
-        },
-    )
-    .await
+    service_kit::spin::run::<Diagnosis>(req, out).await
+}
+
+/// The route table and the published contract (`openapi.json`) name the same operations.
+#[cfg(test)]
+mod contract {
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        use service_kit::router::Service;
+        let routes = super::Diagnosis::routes();
+        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }

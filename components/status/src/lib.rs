@@ -6,6 +6,7 @@ use http::StatusCode;
 use serde::Serialize;
 use service_kit::http::{json, Reply};
 use service_kit::principal::Principal;
+use service_kit::router::{Routes, Service};
 
 /// One service's answer to its health route.
 #[derive(Debug, Serialize)]
@@ -19,7 +20,34 @@ pub struct ServiceHealth {
 /// The services whose health `GET /api/status` reports, and the path each answers on.
 pub const SERVICES: &[(&str, &str)] = &[("auth", "/api/auth/health")];
 
-pub fn status_reply(services: Vec<ServiceHealth>) -> Reply {
+/// What a status request runs against: the caller, and the services' answers (asked before the
+/// rules run, only for `GET /api/status`).
+pub struct Ctx {
+    pub principal: Principal,
+    pub services: Vec<ServiceHealth>,
+}
+
+/// status as a service: its name, context and route table.
+pub struct Status;
+
+impl Service for Status {
+    const NAME: &'static str = "status";
+    type Ctx<'a> = Ctx;
+
+    fn routes<'a>() -> Routes<Self::Ctx<'a>> {
+        Routes::<Ctx>::new("status")
+            .health("/api/status/health")
+            .get("/api/status", |_, c, _| status_reply(&c.services))
+            .get("/api/status/whoami", |_, c, _| whoami(&c.principal))
+    }
+}
+
+/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
+pub fn handle(req: &service_kit::http::Request, ctx: &Ctx) -> service_kit::http::Response {
+    service_kit::router::dispatch::<Status>(req, ctx)
+}
+
+pub fn status_reply(services: &[ServiceHealth]) -> Reply {
     let ok = services.iter().all(|s| s.ok);
     let code = if ok {
         StatusCode::OK
@@ -44,42 +72,43 @@ pub fn whoami(principal: &Principal) -> Reply {
 #[cfg(target_arch = "wasm32")]
 mod spin_entry {
     use super::*;
-    use service_kit::http::{finish, segments, Method, Request};
-    use service_kit::spin::{authenticate, serve, SpinDb, SpinVars};
+    use service_kit::http::Request;
+    use service_kit::spin::{Kit, SpinService, SpinVars};
     use service_kit::vars::Vars;
     use service_kit::Problem;
 
-    #[spin_sdk::http_component]
-    async fn entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-        serve(req, out, 0, |req| async move { finish(route(&req).await) }).await
-    }
+    impl SpinService for Status {
+        const BODY_LIMIT: usize = 0;
 
-    async fn route(req: &Request) -> Reply {
-        let path = segments(req);
-        match (req.method(), path.as_slice()) {
-            (&Method::GET, ["api", "status"]) => status().await,
-            (&Method::GET, ["api", "status", "health"]) => Ok(json(
-                StatusCode::OK,
-                &serde_json::json!({"status": "ok", "service": "status"}),
-            )),
-            (&Method::GET, ["api", "status", "whoami"]) => {
-                let now = jiff::Timestamp::now().as_second();
-                if service_kit::principal::bearer_token(req)?.is_none() {
-                    return Err(Problem::unauthorized("sign in first"));
+        async fn context<'a>(
+            req: &Request,
+            route: &'static str,
+            kit: &'a Kit,
+        ) -> Result<Ctx, Problem> {
+            let mut ctx = Ctx {
+                principal: Principal::Anonymous,
+                services: Vec::new(),
+            };
+            match route {
+                "/api/status" => ctx.services = services().await,
+                _ => {
+                    if service_kit::principal::bearer_token(req)?.is_none() {
+                        return Err(Problem::unauthorized("sign in first"));
+                    }
+                    // Its own database holds nothing but its cached copy of auth's state.
+                    ctx.principal = kit.authenticate(req).await?.0;
                 }
-                // Its own database holds nothing but its cached copy of auth's state.
-                let db = SpinDb::open("status")?;
-                let (principal, _) = authenticate(req, &db, "status", now).await?;
-                whoami(&principal)
             }
-            (_, ["api", "status"] | ["api", "status", "whoami" | "health"]) => {
-                Err(Problem::method_not_allowed())
-            }
-            _ => Err(Problem::not_found("no such status resource")),
+            Ok(ctx)
         }
     }
 
-    async fn status() -> Reply {
+    #[spin_sdk::http_component]
+    async fn entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
+        service_kit::spin::run::<Status>(req, out).await
+    }
+
+    async fn services() -> Vec<ServiceHealth> {
         let auth = SpinVars
             .get("auth_url")
             .unwrap_or_else(|| "http://auth.spin.internal".into());
@@ -108,6 +137,18 @@ mod spin_entry {
                 },
             });
         }
-        status_reply(out)
+        out
+    }
+}
+
+/// The route table and the published contract (`openapi.json`) name the same operations.
+#[cfg(test)]
+mod contract {
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        use service_kit::router::Service;
+        let routes = super::Status::routes();
+        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -1,27 +1,67 @@
 //! web: serves the portal's static files. `spin.toml` mounts `web/` at `/` in this component's
 //! filesystem (`files`), so the files ship beside the wasm and can change without a rebuild.
+//! Also the merged OpenAPI document of every service (`/api/openapi.json`), browsable at
+//! `/api/docs` (a vendored Swagger UI).
 
 use http::{header, HeaderValue, StatusCode};
-use service_kit::http::{finish, with_body, Method, Reply, Request, Response};
+use service_kit::http::{with_body, Method, Reply, Request, Response};
+use service_kit::router::{Routes, Service};
 use service_kit::Problem;
 use std::path::{Component, Path, PathBuf};
 
+/// Where the portal's files are (`/` in the component, as `spin.toml` mounts `web/`).
+pub struct Files {
+    pub root: PathBuf,
+}
+
+/// The merged OpenAPI document of every service, assembled at build time (build.rs) from each
+/// component's `openapi.json`.
+pub const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+/// web as a service: its name, context and route table.
+pub struct Web;
+
+impl Service for Web {
+    const NAME: &'static str = "web";
+    type Ctx<'a> = Files;
+
+    fn routes<'a>() -> Routes<Self::Ctx<'a>> {
+        Routes::<Files>::new("web")
+            // Liveness, like every service's health route: proves a request reached this component.
+            .health("/health")
+            .get("/api/openapi.json", |_, _, _| openapi())
+            // The portal and the API docs page (`/api/docs`): static files, GET and HEAD.
+            .get("/", |r, f, _| serve(r, &f.root))
+            .route(Method::HEAD, "/", |r, f, _| serve(r, &f.root))
+            .get("/{*path}", |r, f, _| serve(r, &f.root))
+            .route(Method::HEAD, "/{*path}", |r, f, _| serve(r, &f.root))
+    }
+}
+
 /// Serves `req` from the directory `root`.
 pub fn handle(req: &Request, root: &Path) -> Response {
-    finish(serve(req, root))
+    service_kit::router::dispatch::<Web>(
+        req,
+        &Files {
+            root: root.to_path_buf(),
+        },
+    )
+}
+
+fn openapi() -> Reply {
+    let resp = with_body(
+        StatusCode::OK,
+        "application/json",
+        OPENAPI.as_bytes().to_vec(),
+    );
+    Ok(service_kit::http::set_header(
+        resp,
+        "cache-control",
+        "public, max-age=300",
+    ))
 }
 
 fn serve(req: &Request, root: &Path) -> Reply {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(Problem::method_not_allowed());
-    }
-    // Liveness, like every service's health route: proves a request reached this component.
-    if req.uri().path() == "/health" {
-        return Ok(service_kit::http::json(
-            StatusCode::OK,
-            &serde_json::json!({"status": "ok", "service": "web"}),
-        ));
-    }
     let rel = resolve(req.uri().path()).ok_or_else(|| Problem::not_found("no such page"))?;
     let mut path = root.join(&rel);
     if path.is_dir() {
@@ -83,13 +123,19 @@ fn content_type(path: &Path) -> &'static str {
 #[cfg(target_arch = "wasm32")]
 #[spin_sdk::http_component]
 async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    service_kit::spin::serve(
-        req,
-        out,
-        0,
-        |req| async move { handle(&req, Path::new("/")) },
-    )
-    .await
+    service_kit::spin::run::<Web>(req, out).await
+}
+
+#[cfg(target_arch = "wasm32")]
+impl service_kit::spin::SpinService for Web {
+    const BODY_LIMIT: usize = 0;
+    async fn context<'a>(
+        _req: &Request,
+        _route: &'static str,
+        _kit: &'a service_kit::spin::Kit,
+    ) -> Result<Files, Problem> {
+        Ok(Files { root: "/".into() })
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +178,17 @@ mod tests {
             assert_eq!(r.status(), 404, "{p}");
             assert_eq!(r.headers()["content-type"], "application/problem+json");
         }
+    }
+}
+
+/// The route table and the published contract (`openapi.json`) name the same operations.
+#[cfg(test)]
+mod contract {
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        use service_kit::router::Service;
+        let routes = super::Web::routes();
+        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -544,7 +544,12 @@ pub mod endpoints {
             ),
         };
         let overseer = matches!(me.role, Role::Admin | Role::Staff);
-        let subject_id = match query_param(req, "subject_id").filter(|s| !s.is_empty()) {
+        let bounded = |name: &str| match query_param(req, name).filter(|s| !s.is_empty()) {
+            Some(v) if v.len() > 64 => Err(Problem::invalid(name, "must be at most 64 bytes")),
+            v => Ok(v),
+        };
+        let (subject_id, action) = (bounded("subject_id")?, bounded("action")?);
+        let subject_id = match subject_id {
             Some(s) if overseer || s == me.sub => Some(s),
             Some(_) => {
                 return Err(Problem::forbidden("you may read the log of your own data")
@@ -555,7 +560,7 @@ pub mod endpoints {
         };
         let filter = Filter {
             subject_id,
-            action: query_param(req, "action").filter(|a| !a.is_empty()),
+            action,
             before_seq,
         };
         let rows = list(db, service, &filter, page.fetch_limit())?;

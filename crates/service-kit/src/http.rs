@@ -118,6 +118,13 @@ pub fn problem_response(p: &Problem) -> Response {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
+    if let Some(allow) = p
+        .allow
+        .as_deref()
+        .and_then(|a| HeaderValue::from_str(a).ok())
+    {
+        resp.headers_mut().insert(header::ALLOW, allow);
+    }
     if let Some(challenge) = p.www_authenticate() {
         if let Ok(v) = HeaderValue::from_str(&challenge) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);

@@ -14,6 +14,7 @@ pub mod page;
 pub mod principal;
 pub mod problem;
 pub mod revocation;
+pub mod router;
 pub mod text;
 pub mod token;
 pub mod vars;

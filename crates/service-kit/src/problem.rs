@@ -40,6 +40,9 @@ pub struct Problem {
     /// Whether to send a bearer `WWW-Authenticate` challenge (401).
     #[serde(skip)]
     pub challenge: bool,
+    /// The methods the resource does support, sent as `Allow` (405).
+    #[serde(skip)]
+    pub allow: Option<String>,
 }
 
 fn type_uri<S: serde::Serializer>(kind: &&'static str, s: S) -> Result<S::Ok, S::Error> {
@@ -61,6 +64,7 @@ impl Problem {
             errors: Vec::new(),
             retry_after: None,
             challenge: false,
+            allow: None,
         }
     }
 
@@ -192,6 +196,12 @@ impl Problem {
             "Internal error",
             "the server failed to handle this request; it has been logged",
         )
+    }
+
+    /// The `Allow` header of a 405: the methods the path does support.
+    pub fn with_allow(mut self, methods: impl Into<String>) -> Self {
+        self.allow = Some(methods.into());
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {

@@ -291,25 +291,82 @@ pub async fn authenticate(
     Ok((principal, known.revocations))
 }
 
-/// What a service's handler runs against, gathered the same way by every service's entry (after
-/// its health route, which needs none of it): the request's time, the caller, and the service's
-/// own database label.
-pub struct RequestContext {
-    pub now: jiff::Timestamp,
-    pub principal: crate::principal::Principal,
-    /// Accounts auth has disabled or changed: their profiles and feeds are not served.
-    pub revocations: Revocations,
-    pub db: SpinDb,
+/// What a service's Spin entry needs beyond its route table: how it gathers, before the sync
+/// rules run, the asynchronous I/O they need (authenticating the caller, asking another
+/// service) into its context. `route` is the matched pattern, so a service asks only what that
+/// route needs.
+#[allow(async_fn_in_trait)] // components are single-threaded: no `Send` bound is wanted
+pub trait SpinService: crate::router::Service {
+    const BODY_LIMIT: usize = crate::json::DEFAULT_BODY_LIMIT;
+    async fn context<'a>(
+        req: &Request,
+        route: &'static str,
+        kit: &'a Kit,
+    ) -> Result<Self::Ctx<'a>, Problem>;
 }
 
-pub async fn request_context(req: &Request, label: &str) -> Result<RequestContext, Problem> {
-    let now = jiff::Timestamp::now();
-    let db = SpinDb::open(label)?;
-    let (principal, revocations) = authenticate(req, &db, label, now.as_second()).await?;
-    Ok(RequestContext {
-        now,
-        principal,
-        revocations,
-        db,
+/// What every service's context is built from: the request's time, the service's own database
+/// label (opened on first use) and Spin's variables.
+pub struct Kit {
+    pub service: &'static str,
+    pub now: jiff::Timestamp,
+    db: std::cell::OnceCell<SpinDb>,
+}
+
+impl Kit {
+    pub fn new(service: &'static str) -> Self {
+        Kit {
+            service,
+            now: jiff::Timestamp::now(),
+            db: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The service's database (the label named as the service).
+    pub fn db(&self) -> Result<&SpinDb, Problem> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = SpinDb::open(self.service)?;
+        Ok(self.db.get_or_init(|| db))
+    }
+
+    pub fn vars(&self) -> &'static SpinVars {
+        &SpinVars
+    }
+
+    /// The verified caller and auth's revocations ([`authenticate`]).
+    pub async fn authenticate(
+        &self,
+        req: &Request,
+    ) -> Result<(crate::principal::Principal, Revocations), Problem> {
+        authenticate(req, self.db()?, self.service, self.now.as_second()).await
+    }
+
+    /// The access-log writer for this request's caller.
+    pub fn recorder(&self, principal: &crate::principal::Principal) -> crate::audit::Recorder {
+        crate::audit::Recorder::for_principal(self.service, self.now, principal)
+    }
+}
+
+/// The one Spin entry every service's `#[http_component]` calls: reads the request (bounded),
+/// routes it through the service's table — 404, 405 and health answered without a database or a
+/// token — gathers the context, runs the handler, and sends the response.
+pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
+    serve(req, out, S::BODY_LIMIT, |req| async move {
+        use crate::router::Found;
+        let kit = Kit::new(S::NAME);
+        let routes = S::routes();
+        let (route, params) = match routes.find(&req) {
+            Ok(Found::Health) => return crate::router::health(S::NAME),
+            Ok(Found::Route(route, params)) => (route, params),
+            Err(p) => return problem_response(&p),
+        };
+        let ctx = match S::context(&req, route.path, &kit).await {
+            Ok(ctx) => ctx,
+            Err(p) => return problem_response(&p),
+        };
+        crate::http::finish(S::prepare(&ctx).and_then(|()| route.call(&req, &ctx, &params)))
     })
+    .await
 }
