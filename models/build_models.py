@@ -195,8 +195,8 @@ def pce():
             {"name": "bp_treated", "kind": "boolean"},
             {"name": "smoker", "kind": "boolean"},
             {"name": "diabetes", "kind": "boolean"},
-            {"name": "sex", "kind": "enum", "values": ["female", "male"]},
-            {"name": "race", "kind": "enum", "values": ["white_or_other", "african_american"]},
+            {"name": "sex", "kind": "choice", "choices": ["female", "male"]},
+            {"name": "race", "kind": "choice", "choices": ["white_or_other", "african_american"]},
         ],
         "outputs": [
             {"name": "hard_ascvd_10y", "tensor": "risk_10y", "index": 0, "unit": "probability",
@@ -271,9 +271,9 @@ def prevent():
         {"name": "egfr", "unit": "mL/min/1.73m2", "range": rng(inputs["egfr"])},
         {"name": "diabetes", "kind": "boolean"},
         {"name": "smoker", "kind": "boolean"},
-        {"name": "bp_tx", "kind": "boolean"},
+        {"name": "bp_treated", "kind": "boolean", "aliases": ["bp_tx"], "description": "on blood-pressure medication"},
         {"name": "statin", "kind": "boolean"},
-        {"name": "sex", "kind": "enum", "values": ["female", "male"]},
+        {"name": "sex", "kind": "choice", "choices": ["female", "male"]},
     ]
     card_outputs = [
         {"name": f"{o}_10y", "tensor": "risk_10y", "index": i, "unit": "probability",
@@ -346,12 +346,12 @@ def framingham_diabetes():
         "citation": src["citation"],
         "inputs": [
             {"name": "age", "unit": "years", "range": [45.0, 64.0]},
-            {"name": "sex", "kind": "enum", "values": ["female", "male"]},
+            {"name": "sex", "kind": "choice", "choices": ["female", "male"]},
             {"name": "parent_diabetes", "kind": "boolean"},
             {"name": "bmi", "unit": "kg/m2", "range": [15.0, 60.0]},
             {"name": "sbp", "unit": "mmHg", "range": [80.0, 220.0]},
             {"name": "dbp", "unit": "mmHg", "range": [40.0, 130.0]},
-            {"name": "bp_tx", "kind": "boolean"},
+            {"name": "bp_treated", "kind": "boolean", "aliases": ["bp_tx"], "description": "on blood-pressure medication"},
             {"name": "hdl_cholesterol", "unit": "mg/dL", "range": [10.0, 120.0]},
             {"name": "triglycerides", "unit": "mg/dL", "range": [20.0, 1000.0]},
             {"name": "fasting_glucose", "unit": "mg/dL", "range": [50.0, 125.0]},
@@ -408,14 +408,14 @@ def findrisc():
         "citation": src["citation"],
         "inputs": [
             {"name": "age", "unit": "years", "range": [18.0, 100.0]},
-            {"name": "sex", "kind": "enum", "values": ["female", "male"]},
+            {"name": "sex", "kind": "choice", "choices": ["female", "male"]},
             {"name": "bmi", "unit": "kg/m2", "range": [15.0, 60.0]},
             {"name": "waist", "unit": "cm", "range": [50.0, 200.0]},
             {"name": "physically_active", "kind": "boolean", "description": "at least 30 minutes of activity daily"},
             {"name": "daily_vegetables", "kind": "boolean", "description": "eats vegetables, fruit or berries every day"},
             {"name": "bp_medication", "kind": "boolean"},
             {"name": "high_glucose_history", "kind": "boolean"},
-            {"name": "family_history", "kind": "enum", "values": ["none", "second_degree", "first_degree"]},
+            {"name": "family_history", "kind": "choice", "choices": ["none", "second_degree", "first_degree"]},
         ],
         "outputs": [
             {"name": "score", "tensor": "score", "index": 0, "unit": "points", "description": "FINDRISC points (0-26)"},
@@ -466,7 +466,7 @@ def cha2ds2vasc():
         "citation": src["citation"],
         "inputs": [
             {"name": "age", "unit": "years", "range": [18.0, 110.0]},
-            {"name": "sex", "kind": "enum", "values": ["female", "male"]},
+            {"name": "sex", "kind": "choice", "choices": ["female", "male"]},
             {"name": "chf", "kind": "boolean", "description": "congestive heart failure"},
             {"name": "hypertension", "kind": "boolean"},
             {"name": "diabetes", "kind": "boolean"},

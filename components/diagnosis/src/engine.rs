@@ -2,43 +2,9 @@
 //! crate in tests and against the composed `healthe:platform/risk-engine` import in wasm.
 
 use risk_engine::{EvalError, Input, Output};
-use serde::Serialize;
 
-/// A model card as the API shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Card {
-    pub id: String,
-    pub version: String,
-    pub title: String,
-    pub outcome: String,
-    pub horizon_years: u32,
-    pub citation: String,
-    pub inputs: Vec<CardInput>,
-    pub outputs: Vec<CardOutput>,
-    pub intended_population: String,
-    pub caveats: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CardInput {
-    pub name: String,
-    pub kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub range: Option<[f64; 2]>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub choices: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CardOutput {
-    pub name: String,
-    pub unit: String,
-    pub description: String,
-}
+/// The risk engine's own card type is the one the API shows (`risk_engine::ModelCard`).
+pub use risk_engine::ModelCard as Card;
 
 pub trait RiskEngine {
     fn cards(&self) -> Vec<Card>;
@@ -57,43 +23,6 @@ pub struct Linked;
 impl RiskEngine for Linked {
     fn cards(&self) -> Vec<Card> {
         risk_engine::cards()
-            .into_iter()
-            .map(|c| Card {
-                id: c.id,
-                version: c.version,
-                title: c.title,
-                outcome: c.outcome,
-                horizon_years: c.horizon_years,
-                citation: c.citation,
-                inputs: c
-                    .inputs
-                    .into_iter()
-                    .map(|i| CardInput {
-                        kind: match i.kind() {
-                            risk_engine::models::InputKind::Number => "number",
-                            risk_engine::models::InputKind::Boolean => "boolean",
-                            risk_engine::models::InputKind::Choice => "choice",
-                        },
-                        name: i.name,
-                        unit: i.unit,
-                        range: i.range,
-                        choices: i.values.unwrap_or_default(),
-                        description: i.description,
-                    })
-                    .collect(),
-                outputs: c
-                    .outputs
-                    .into_iter()
-                    .map(|o| CardOutput {
-                        name: o.name,
-                        unit: o.unit,
-                        description: o.description,
-                    })
-                    .collect(),
-                intended_population: c.intended_population,
-                caveats: c.caveats,
-            })
-            .collect()
     }
 
     fn evaluate(&self, model: &str, inputs: &[Input]) -> Result<Vec<Output>, EvalError> {
@@ -112,7 +41,9 @@ pub mod composed {
 
     pub struct Composed;
 
+    /// The card as it crossed the component boundary, back in the engine's own type.
     fn from_wit(c: wit::ModelCard) -> Card {
+        use risk_engine::models::{InputKind, InputSpec, OutputSpec};
         Card {
             id: c.id,
             version: c.version,
@@ -123,26 +54,30 @@ pub mod composed {
             inputs: c
                 .inputs
                 .into_iter()
-                .map(|i| CardInput {
+                .map(|i| InputSpec {
                     kind: match i.kind {
-                        wit::InputKind::Number => "number",
-                        wit::InputKind::Boolean => "boolean",
-                        wit::InputKind::Choice => "choice",
+                        wit::InputKind::Number => InputKind::Number,
+                        wit::InputKind::Boolean => InputKind::Boolean,
+                        wit::InputKind::Choice => InputKind::Choice,
                     },
                     name: i.name,
                     unit: i.unit,
                     range: i.range.map(|(a, b)| [a, b]),
                     choices: i.choices,
+                    aliases: i.aliases,
                     description: i.description,
                 })
                 .collect(),
             outputs: c
                 .outputs
                 .into_iter()
-                .map(|o| CardOutput {
+                .map(|o| OutputSpec {
                     name: o.name,
                     unit: o.unit,
                     description: o.description,
+                    tensor: String::new(),
+                    index: 0,
+                    valid_when: None,
                 })
                 .collect(),
             intended_population: c.intended_population,

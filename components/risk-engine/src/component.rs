@@ -93,7 +93,7 @@ fn card(c: crate::ModelCard) -> wit::ModelCard {
             .inputs
             .into_iter()
             .map(|i| wit::InputSpec {
-                kind: match i.kind() {
+                kind: match i.kind {
                     crate::models::InputKind::Number => wit::InputKind::Number,
                     crate::models::InputKind::Boolean => wit::InputKind::Boolean,
                     crate::models::InputKind::Choice => wit::InputKind::Choice,
@@ -101,7 +101,8 @@ fn card(c: crate::ModelCard) -> wit::ModelCard {
                 name: i.name,
                 unit: i.unit,
                 range: i.range.map(|[a, b]| (a, b)),
-                choices: i.values.unwrap_or_default(),
+                choices: i.choices,
+                aliases: i.aliases,
                 description: i.description,
             })
             .collect(),

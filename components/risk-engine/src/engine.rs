@@ -87,12 +87,13 @@ fn prepare(shipped: &models::Shipped) -> TractResult<Prepared> {
 /// Checks and encodes the inputs in the card's column order.
 fn encode(card: &ModelCard, inputs: &[Input]) -> Result<Vec<f64>, EvalError> {
     for input in inputs {
-        if !card.inputs.iter().any(|s| s.name == input.name) {
+        let Some(spec) = card.inputs.iter().find(|s| s.is_named(&input.name)) else {
             return Err(EvalError::UnknownInput(input.name.clone()));
-        }
-        if inputs.iter().filter(|i| i.name == input.name).count() > 1 {
+        };
+        // Twice under one name, or under a name and its alias.
+        if inputs.iter().filter(|i| spec.is_named(&i.name)).count() > 1 {
             return Err(EvalError::InvalidValue {
-                input: input.name.clone(),
+                input: spec.name.clone(),
                 message: "is given twice".into(),
             });
         }
@@ -102,13 +103,13 @@ fn encode(card: &ModelCard, inputs: &[Input]) -> Result<Vec<f64>, EvalError> {
         .map(|spec| {
             let input = inputs
                 .iter()
-                .find(|i| i.name == spec.name)
+                .find(|i| spec.is_named(&i.name))
                 .ok_or_else(|| EvalError::MissingInput(spec.name.clone()))?;
             let invalid = |message: &str| EvalError::InvalidValue {
                 input: spec.name.clone(),
                 message: message.into(),
             };
-            match (spec.kind(), &input.value) {
+            match (spec.kind, &input.value) {
                 (InputKind::Number, Value::Number(v)) => {
                     let unit = spec.unit.clone().unwrap_or_default();
                     if let Some(got) = &input.unit {
@@ -138,7 +139,7 @@ fn encode(card: &ModelCard, inputs: &[Input]) -> Result<Vec<f64>, EvalError> {
                 }
                 (InputKind::Boolean, Value::Flag(b)) => Ok(if *b { 1.0 } else { 0.0 }),
                 (InputKind::Choice, Value::Choice(c)) => {
-                    let values = spec.values.as_deref().unwrap_or_default();
+                    let values = &spec.choices;
                     values
                         .iter()
                         .position(|v| v == c)

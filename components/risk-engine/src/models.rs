@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A model card (`models/<id>.card.json`).
+/// A model card: what a clinic needs to show a result honestly. The one card type — read from
+/// `models/<id>.card.json`, served by diagnosis as it is, carried across the WIT boundary as
+/// `healthe:platform/risk-engine`'s `model-card`. What only the engine needs (which output
+/// tensor holds a result) is read but never shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
     pub id: String,
@@ -23,30 +26,33 @@ pub struct ModelCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputSpec {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    #[serde(default)]
+    pub kind: InputKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[f64; 2]>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    /// Other names the input is accepted by (an earlier name, another model's), never shown
+    /// in results: those use `name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 impl InputSpec {
-    pub fn kind(&self) -> InputKind {
-        match self.kind.as_deref() {
-            Some("boolean") => InputKind::Boolean,
-            Some("enum") => InputKind::Choice,
-            _ => InputKind::Number,
-        }
+    /// Whether `name` names this input.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.aliases.iter().any(|a| a == name)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum InputKind {
+    #[default]
     Number,
     Boolean,
     Choice,
@@ -55,13 +61,15 @@ pub enum InputKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSpec {
     pub name: String,
-    /// The graph output holding it, and the column within.
+    /// The graph output holding it, and the column within (the engine's business only).
+    #[serde(default, skip_serializing)]
     pub tensor: String,
+    #[serde(default, skip_serializing)]
     pub index: usize,
     pub unit: String,
     pub description: String,
     /// Inputs' ranges within which this output is valid (PREVENT's 30-year risks: ages 30-59).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing)]
     pub valid_when: Option<BTreeMap<String, [f64; 2]>>,
 }
 

@@ -200,7 +200,7 @@ fn every_card_is_complete() {
             card.id
         );
         for input in &card.inputs {
-            if input.kind.is_none() {
+            if input.kind == risk_engine::models::InputKind::Number {
                 assert!(
                     input.unit.is_some() && input.range.is_some(),
                     "{}: {}",
@@ -208,8 +208,48 @@ fn every_card_is_complete() {
                     input.name
                 );
             }
+            if input.kind == risk_engine::models::InputKind::Choice {
+                assert!(!input.choices.is_empty(), "{}: {}", card.id, input.name);
+            }
         }
     }
+}
+
+#[test]
+fn one_name_for_blood_pressure_treatment_in_every_model_the_old_one_an_alias() {
+    use risk_engine::{evaluate, Input};
+    for card in risk_engine::cards() {
+        assert!(
+            card.inputs.iter().all(|i| i.name != "bp_tx"),
+            "{} still names bp_tx",
+            card.id
+        );
+    }
+    let mut readings = vec![
+        Input::number("age", 50.0),
+        Input::choice("sex", "male"),
+        Input::number("total_cholesterol", 200.0),
+        Input::number("hdl_cholesterol", 45.0),
+        Input::number("sbp", 160.0),
+        Input::number("bmi", 35.0),
+        Input::number("egfr", 90.0),
+        Input::flag("diabetes", true),
+        Input::flag("smoker", false),
+        Input::flag("statin", false),
+    ];
+    let with = |name: &str| {
+        let mut r = readings.clone();
+        r.push(Input::flag(name, true));
+        evaluate("prevent-2024", &r).unwrap()
+    };
+    assert_eq!(with("bp_treated"), with("bp_tx"));
+    readings.push(Input::flag("bp_treated", true));
+    readings.push(Input::flag("bp_tx", true));
+    let e = evaluate("prevent-2024", &readings).unwrap_err();
+    assert!(
+        matches!(e, risk_engine::EvalError::InvalidValue { ref input, .. } if input == "bp_treated"),
+        "{e:?}"
+    );
 }
 
 #[test]

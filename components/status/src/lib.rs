@@ -80,11 +80,7 @@ mod spin_entry {
     impl SpinService for Status {
         const BODY_LIMIT: usize = 0;
 
-        async fn context<'a>(
-            req: &Request,
-            route: &'static str,
-            kit: &'a Kit,
-        ) -> Result<Ctx, Problem> {
+        async fn context(req: &Request, route: &'static str, kit: &Kit) -> Result<Ctx, Problem> {
             let mut ctx = Ctx {
                 principal: Principal::Anonymous,
                 services: Vec::new(),

@@ -129,10 +129,10 @@ async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::R
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Web {
     const BODY_LIMIT: usize = 0;
-    async fn context<'a>(
+    async fn context(
         _req: &Request,
         _route: &'static str,
-        _kit: &'a service_kit::spin::Kit,
+        _kit: &service_kit::spin::Kit,
     ) -> Result<Files, Problem> {
         Ok(Files { root: "/".into() })
     }

@@ -42,7 +42,7 @@ pub struct Problem {
     pub challenge: bool,
     /// The methods the resource does support, sent as `Allow` (405).
     #[serde(skip)]
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
 }
 
 fn type_uri<S: serde::Serializer>(kind: &&'static str, s: S) -> Result<S::Ok, S::Error> {
@@ -200,7 +200,7 @@ impl Problem {
 
     /// The `Allow` header of a 405: the methods the path does support.
     pub fn with_allow(mut self, methods: impl Into<String>) -> Self {
-        self.allow = Some(methods.into());
+        self.allow = Some(methods.into().into_boxed_str());
         self
     }
 
