@@ -40,7 +40,7 @@ pub fn create(ctx: &Ctx, new: &NewUser) -> Result<User, Problem> {
             rows.first()
                 .ok_or_else(|| Problem::internal("insert returned nothing"))?,
         ),
-        Err(e) if e.is_unique_violation() => Err(Problem::conflict(
+        Err(e) if e.unique_violation() == Some("auth_users.email") => Err(Problem::conflict(
             "email-taken",
             "an account with this email already exists",
         )

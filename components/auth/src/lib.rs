@@ -144,20 +144,4 @@ impl service_kit::spin::SpinService for Auth {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-#[spin_sdk::http_component]
-async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    service_kit::spin::run::<Auth>(req, out).await
-}
-
-/// The route table and the published contract (`openapi.json`) name the same operations.
-#[cfg(test)]
-mod contract {
-    #[test]
-    fn every_route_is_documented_and_every_documented_operation_is_routed() {
-        use service_kit::router::Service;
-        let routes = super::Auth::routes();
-        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-}
+service_kit::component!(Auth);

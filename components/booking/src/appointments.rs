@@ -6,10 +6,11 @@
 //! refused, and a refusal is a 409. Every state change is one conditional UPDATE whose WHERE
 //! names the states it may leave, so two racing changes cannot both win.
 
+use crate::conflict::Conflict;
 use crate::doctors;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use service_kit::db::{Db, DbError, Row};
+use service_kit::db::{Db, Row};
 use service_kit::token::Role;
 use service_kit::{new_id, params, Problem};
 use std::collections::{HashMap, HashSet};
@@ -191,28 +192,6 @@ pub enum Requested {
     Replayed(Appointment),
 }
 
-fn unique_conflict(e: &DbError) -> Option<Problem> {
-    if !e.is_unique_violation() {
-        return None;
-    }
-    let message = e.to_string();
-    Some(if message.contains("idempotency_key") {
-        Problem::conflict(
-            "idempotency-key-in-use",
-            "this Idempotency-Key is already used",
-        )
-    } else if message.contains("booking_appointments.doctor_id") {
-        Problem::conflict("slot-taken", "that slot is already taken")
-            .with_field("starts_at", "is already taken")
-    } else {
-        Problem::conflict(
-            "patient-busy",
-            "you already have an appointment at that time",
-        )
-        .with_field("starts_at", "you already have an appointment then")
-    })
-}
-
 /// Checks that `starts_at` is a future slot of the doctor's hours; returns its end.
 fn check_slot(
     doctor: &doctors::Doctor,
@@ -287,12 +266,10 @@ pub fn request(
     match inserted {
         Ok(rows) => match rows.first() {
             Some(row) => Ok(Requested::Created(Appointment::from_row(row)?)),
-            None => Err(Problem::conflict(
-                "too-many-appointments",
-                format!(
-                    "you already hold {MAX_UPCOMING_PER_PATIENT} upcoming appointments; cancel one first"
-                ),
-            )),
+            None => Err(Conflict::TooManyAppointments {
+                max: MAX_UPCOMING_PER_PATIENT,
+            }
+            .into()),
         },
         Err(e) => {
             // A concurrent retry with the same key got in first: answer with its appointment.
@@ -303,7 +280,7 @@ pub fn request(
                     }
                 }
             }
-            Err(unique_conflict(&e).unwrap_or_else(|| e.into()))
+            Err(Conflict::or_db(e))
         }
     }
 }
@@ -391,14 +368,11 @@ impl Action {
 }
 
 fn state_conflict(current: Status, action: Action) -> Problem {
-    Problem::conflict(
-        "invalid-transition",
-        format!(
-            "the appointment is {}; it cannot be moved to {}",
-            current.as_str(),
-            action.target().as_str()
-        ),
-    )
+    Conflict::InvalidTransition {
+        current: current.as_str(),
+        why: format!("it cannot be moved to {}", action.target().as_str()),
+    }
+    .into()
 }
 
 /// Applies `action` for `actor`, with a note (why declined or cancelled).
@@ -437,21 +411,15 @@ pub fn transition(
         Action::Complete | Action::NoShow => (
             " AND starts_at <= ?",
             now_text.clone(),
-            Some(Problem::conflict(
-                "not-started",
-                "the appointment has not started yet",
-            )),
+            Some(Problem::from(Conflict::NotStarted)),
         ),
         Action::Cancel if is_patient && !is_doctor && !actor.is_staff() => (
             " AND starts_at > ?",
             instant_text(now.checked_add(policy.cancel_cutoff).unwrap_or(now)),
-            Some(Problem::conflict(
-                "too-late-to-cancel",
-                format!(
-                    "patients may cancel up to {} minutes before the start; call the clinic",
-                    policy.cancel_cutoff.as_mins()
-                ),
-            )),
+            Some(Problem::from(Conflict::TooLateToCancel {
+                what: "cancel",
+                minutes: policy.cancel_cutoff.as_mins(),
+            })),
         ),
         Action::Confirm => (" AND expires_at > ?", now_text.clone(), None),
         _ => ("", String::new(), None),
@@ -502,13 +470,11 @@ pub fn reschedule(
 ) -> Result<Appointment, Problem> {
     let current = get(db, now, actor, id)?;
     if !matches!(current.status, Status::Requested | Status::Confirmed) {
-        return Err(Problem::conflict(
-            "invalid-transition",
-            format!(
-                "the appointment is {}; only requested or confirmed appointments move",
-                current.status.as_str()
-            ),
-        ));
+        return Err(Conflict::InvalidTransition {
+            current: current.status.as_str(),
+            why: "only requested or confirmed appointments move".into(),
+        }
+        .into());
     }
     let by_patient = actor.is_patient_of(&current) && !actor.is_staff();
     if !(by_patient || actor.is_doctor_of(&current) || actor.is_staff()) {
@@ -553,25 +519,24 @@ pub fn reschedule(
             None => {
                 let now_row = get(db, now, actor, id)?;
                 if !matches!(now_row.status, Status::Requested | Status::Confirmed) {
-                    return Err(Problem::conflict(
-                        "invalid-transition",
-                        format!("the appointment is {}", now_row.status.as_str()),
-                    ));
+                    return Err(Conflict::InvalidTransition {
+                        current: now_row.status.as_str(),
+                        why: "it cannot move".into(),
+                    }
+                    .into());
                 }
                 Err(if by_patient {
-                    Problem::conflict(
-                        "too-late-to-cancel",
-                        format!(
-                            "patients may move a visit up to {} minutes before its start; call the clinic",
-                            policy.cancel_cutoff.as_mins()
-                        ),
-                    )
+                    Conflict::TooLateToCancel {
+                        what: "move a visit",
+                        minutes: policy.cancel_cutoff.as_mins(),
+                    }
                 } else {
-                    Problem::conflict("already-started", "the appointment has already started")
-                })
+                    Conflict::AlreadyStarted
+                }
+                .into())
             }
         },
-        Err(e) => Err(unique_conflict(&e).unwrap_or_else(|| e.into())),
+        Err(e) => Err(Conflict::or_db(e)),
     }
 }
 

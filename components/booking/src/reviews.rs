@@ -62,20 +62,14 @@ pub fn add(
                 if a.patient_id != patient.id {
                     return Err(Problem::forbidden("only the visit's patient may review it"));
                 }
-                Err(Problem::conflict(
-                    "invalid-transition",
-                    format!(
-                        "the appointment is {}; only a completed visit can be reviewed",
-                        a.status.as_str()
-                    ),
-                ))
+                Err(crate::conflict::Conflict::InvalidTransition {
+                    current: a.status.as_str(),
+                    why: "only a completed visit can be reviewed".into(),
+                }
+                .into())
             }
         },
-        Err(e) if e.is_unique_violation() => Err(Problem::conflict(
-            "already-reviewed",
-            "this visit already has a review",
-        )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(crate::conflict::Conflict::or_db(e)),
     }
 }
 

@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde_json::{json, Value};
 use service_kit::db::SqliteDb;
 use service_kit::principal::Principal;
-use service_kit::token::{Audience, Claims, Role};
+use service_kit::token::Role;
 
 struct App {
     db: SqliteDb,
@@ -17,16 +17,7 @@ struct App {
 }
 
 fn who(id: &str, role: Role) -> Principal {
-    Principal::User(Claims {
-        iss: "healthe-auth".into(),
-        aud: Audience::One("healthe".into()),
-        sub: id.into(),
-        role,
-        iat: 0,
-        nbf: 0,
-        exp: i64::MAX,
-        jti: "j".into(),
-    })
+    Principal::signed_in(id, role)
 }
 
 impl App {

@@ -8,19 +8,10 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use service_kit::db::SqliteDb;
 use service_kit::principal::Principal;
-use service_kit::token::{Audience, Claims, Role};
+use service_kit::token::Role;
 
 fn me() -> Principal {
-    Principal::User(Claims {
-        iss: "healthe-auth".into(),
-        aud: Audience::One("healthe".into()),
-        sub: "p-1".into(),
-        role: Role::Patient,
-        iat: 0,
-        nbf: 0,
-        exp: i64::MAX,
-        jti: "j".into(),
-    })
+    Principal::signed_in("p-1", Role::Patient)
 }
 
 fn post(db: &SqliteDb, path: &str, body: &Value) -> (u16, Value) {

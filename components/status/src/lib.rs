@@ -99,11 +99,6 @@ mod spin_entry {
         }
     }
 
-    #[spin_sdk::http_component]
-    async fn entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-        service_kit::spin::run::<Status>(req, out).await
-    }
-
     async fn services() -> Vec<ServiceHealth> {
         let auth = SpinVars
             .get("auth_url")
@@ -137,14 +132,4 @@ mod spin_entry {
     }
 }
 
-/// The route table and the published contract (`openapi.json`) name the same operations.
-#[cfg(test)]
-mod contract {
-    #[test]
-    fn every_route_is_documented_and_every_documented_operation_is_routed() {
-        use service_kit::router::Service;
-        let routes = super::Status::routes();
-        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-}
+service_kit::component!(Status);

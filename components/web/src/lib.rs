@@ -120,11 +120,7 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-#[spin_sdk::http_component]
-async fn spin_entry(req: spin_sdk::http::IncomingRequest, out: spin_sdk::http::ResponseOutparam) {
-    service_kit::spin::run::<Web>(req, out).await
-}
+service_kit::component!(Web);
 
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Web {
@@ -178,17 +174,5 @@ mod tests {
             assert_eq!(r.status(), 404, "{p}");
             assert_eq!(r.headers()["content-type"], "application/problem+json");
         }
-    }
-}
-
-/// The route table and the published contract (`openapi.json`) name the same operations.
-#[cfg(test)]
-mod contract {
-    #[test]
-    fn every_route_is_documented_and_every_documented_operation_is_routed() {
-        use service_kit::router::Service;
-        let routes = super::Web::routes();
-        service_kit::router::check_documented(&routes, include_str!("../openapi.json"))
-            .unwrap_or_else(|e| panic!("{e}"));
     }
 }

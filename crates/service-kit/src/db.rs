@@ -112,7 +112,20 @@ impl DbError {
     }
 
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, DbError::Constraint(m) if m.to_ascii_uppercase().contains("UNIQUE"))
+        self.unique_violation().is_some()
+    }
+
+    /// The unique constraint a write broke, named as SQLite names it: the columns of the index
+    /// or key (`"booking_appointments.doctor_id, booking_appointments.starts_at"`), or
+    /// `"index 'name'"` for an index on expressions. Callers compare it with the constraint
+    /// their migration declares — never search the message for a word.
+    pub fn unique_violation(&self) -> Option<&str> {
+        match self {
+            DbError::Constraint(m) => m
+                .split_once("UNIQUE constraint failed: ")
+                .map(|(_, on)| on.trim()),
+            _ => None,
+        }
     }
 }
 
@@ -297,3 +310,28 @@ mod native {
 
 #[cfg(feature = "native")]
 pub use native::SqliteDb;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unique_violation_names_its_constraint() {
+        let db = SqliteDb::open_in_memory();
+        for sql in [
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT UNIQUE)",
+            "CREATE UNIQUE INDEX t_ab ON t (a, b) WHERE a IS NOT NULL",
+            "INSERT INTO t (a, b, c) VALUES ('x', 'y', 'z')",
+        ] {
+            db.execute(sql, &[]).unwrap();
+        }
+        let broke = |sql: &str| db.execute(sql, &[]).unwrap_err();
+        let e = broke("INSERT INTO t (a, b, c) VALUES ('x', 'y', 'other')");
+        assert_eq!(e.unique_violation(), Some("t.a, t.b"));
+        let e = broke("INSERT INTO t (a, b, c) VALUES ('p', 'q', 'z')");
+        assert_eq!(e.unique_violation(), Some("t.c"));
+        let e = broke("INSERT INTO t (id) VALUES (1)");
+        assert_eq!(e.unique_violation(), Some("t.id"));
+        assert_eq!(broke("SELECT nope FROM t").unique_violation(), None);
+    }
+}

@@ -11,6 +11,25 @@ pub enum Principal {
     User(Claims),
 }
 
+impl Principal {
+    /// A signed-in caller as a verified token would make them (issuer and audience the
+    /// defaults, never expiring), for native tests of the rules, which run after
+    /// verification.
+    #[cfg(any(test, feature = "native"))]
+    pub fn signed_in(sub: &str, role: Role) -> Principal {
+        Principal::User(Claims {
+            iss: token::DEFAULT_ISSUER.into(),
+            aud: token::Audience::One(token::DEFAULT_AUDIENCE.into()),
+            sub: sub.into(),
+            role,
+            iat: 0,
+            nbf: 0,
+            exp: i64::MAX,
+            jti: "test".into(),
+        })
+    }
+}
+
 /// The bearer token of a request, if it sent one. `Err` when the header is there but unusable.
 pub fn bearer_token(req: &Request) -> Result<Option<&str>, Problem> {
     let Some(value) = req.headers().get(http::header::AUTHORIZATION) else {

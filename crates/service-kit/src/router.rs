@@ -259,6 +259,40 @@ pub fn check_documented<C>(routes: &Routes<C>, openapi: &str) -> Result<(), Stri
     }
 }
 
+/// A component's two standard pieces, from its `Service` type: the `#[http_component]` entry
+/// (wasm only), which is [`crate::spin::run`], and the unit test holding its route table to its
+/// `openapi.json` ([`check_documented`]).
+///
+/// ```ignore
+/// service_kit::component!(Booking);
+/// ```
+#[macro_export]
+macro_rules! component {
+    ($service:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[spin_sdk::http_component]
+        async fn spin_entry(
+            req: spin_sdk::http::IncomingRequest,
+            out: spin_sdk::http::ResponseOutparam,
+        ) {
+            $crate::spin::run::<$service>(req, out).await
+        }
+
+        /// The route table and the published contract (`openapi.json`) name the same operations.
+        #[cfg(test)]
+        #[test]
+        fn every_route_is_documented_and_every_documented_operation_is_routed() {
+            use $crate::router::Service as _;
+            let routes = <$service>::routes();
+            $crate::router::check_documented(
+                &routes,
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,8 @@ impl WasiHttpHooks for Outbound {
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
+        // Timeouts: the components set none, and the host's loopback peers answer at once.
+        _options: Option<RequestOptions>,
         fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         drop(fut);
@@ -108,13 +109,51 @@ impl WasiHttpHooks for Outbound {
             });
         }
         Box::new(async move {
-            let (resp, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let resp = send_plain(request).await?;
             Ok((
-                resp.map(|b| b.boxed_unsync()),
-                Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
+                resp.map(|b| b.map_err(HttpError::from).boxed_unsync()),
+                Box::new(async { Ok(()) }) as Box<dyn std::future::Future<Output = _> + Send>,
             ))
         })
     }
+}
+
+/// A request to a host outside the app (an `auth_url` set to a public URL, say), over plain
+/// HTTP/1.1. Tests never leave loopback, so the host carries no TLS stack (wasmtime-wasi-http's
+/// default sender would compile one for nothing); `https` is refused as unreachable.
+async fn send_plain(
+    request: http::Request<WasiBody>,
+) -> Result<http::Response<hyper::body::Incoming>, HttpError> {
+    let uri = request.uri().clone();
+    if uri.scheme_str() != Some("http") {
+        return Err(HttpError::HttpProtocolError);
+    }
+    let host = uri.host().ok_or(HttpError::HttpRequestUriInvalid)?;
+    let stream = tokio::net::TcpStream::connect((host, uri.port_u16().unwrap_or(80)))
+        .await
+        .map_err(|_| HttpError::ConnectionRefused)?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(HttpError::from)?;
+    tokio::spawn(conn);
+    let (mut parts, body) = request.into_parts();
+    if let Some(authority) = uri.authority() {
+        if let Ok(value) = http::HeaderValue::from_str(authority.as_str()) {
+            parts.headers.insert(http::header::HOST, value);
+        }
+    }
+    // HTTP/1.1 sends the path alone; the authority went into `Host`.
+    parts.uri = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .parse()
+        .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+    sender
+        .send_request(http::Request::from_parts(parts, body))
+        .await
+        .map_err(HttpError::from)
 }
 
 /// For bodies the host builds itself.
