@@ -74,7 +74,6 @@ mod spin_entry {
     use super::*;
     use service_kit::http::Request;
     use service_kit::spin::{Kit, SpinService, SpinVars};
-    use service_kit::vars::Vars;
     use service_kit::Problem;
 
     impl SpinService for Status {
@@ -100,9 +99,7 @@ mod spin_entry {
     }
 
     async fn services() -> Vec<ServiceHealth> {
-        let auth = SpinVars
-            .get("auth_url")
-            .unwrap_or_else(|| "http://auth.spin.internal".into());
+        let auth = service_kit::vars::Peers::from_vars(&SpinVars).auth_url;
         let mut out = Vec::new();
         for (service, path) in SERVICES {
             let base = if *service == "auth" {

@@ -193,10 +193,10 @@ async fn refetch(
 }
 
 async fn fetch_state(vars: &dyn Vars) -> Result<AuthState, Problem> {
-    let base = vars
-        .get("auth_url")
-        .unwrap_or_else(|| "http://auth.spin.internal".into());
-    let url = format!("{}/api/auth/verification", base.trim_end_matches('/'));
+    let url = format!(
+        "{}/api/auth/verification",
+        crate::vars::Peers::from_vars(vars).auth_url
+    );
     let request = spin_sdk::http::Request::get(url).build();
     let response: spin_sdk::http::Response = spin_sdk::http::send(request)
         .await
@@ -219,11 +219,9 @@ pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> 
     let Some(token) = crate::principal::bearer_token(req)? else {
         return Ok(false);
     };
-    let base = SpinVars
-        .get("booking_url")
-        .unwrap_or_else(|| "http://booking.spin.internal".into());
+    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
     let patient: String = form_urlencoded::byte_serialize(patient.as_bytes()).collect();
-    let url = format!("{}/api/booking/care/{patient}", base.trim_end_matches('/'));
+    let url = format!("{base}/api/booking/care/{patient}");
     let request = spin_sdk::http::Request::get(url)
         .header("authorization", format!("Bearer {token}"))
         .build();

@@ -23,3 +23,45 @@ impl Vars for MapVars {
         self.0.get(name).filter(|v| !v.is_empty()).cloned()
     }
 }
+
+/// Where the kit reaches the services it asks: read from the variables here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peers {
+    /// `auth_url`: auth, for its keys and revocations. Service chaining by default.
+    pub auth_url: String,
+    /// `booking_url`: booking, for care relationships. Service chaining by default.
+    pub booking_url: String,
+}
+
+impl Peers {
+    pub fn from_vars(vars: &dyn Vars) -> Self {
+        let base = |name: &str, default: &str| {
+            vars.get(name)
+                .unwrap_or_else(|| default.into())
+                .trim_end_matches('/')
+                .to_string()
+        };
+        Peers {
+            auth_url: base("auth_url", "http://auth.spin.internal"),
+            booking_url: base("booking_url", "http://booking.spin.internal"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peers_default_to_service_chaining_and_lose_a_trailing_slash() {
+        assert_eq!(
+            Peers::from_vars(&MapVars::default()),
+            Peers {
+                auth_url: "http://auth.spin.internal".into(),
+                booking_url: "http://booking.spin.internal".into(),
+            }
+        );
+        let set = MapVars::default().with("auth_url", "https://clinic.example/");
+        assert_eq!(Peers::from_vars(&set).auth_url, "https://clinic.example");
+    }
+}
