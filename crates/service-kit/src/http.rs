@@ -12,17 +12,6 @@ pub use http::Method;
 /// What a handler returns: a response, or a problem that becomes one.
 pub type Reply = Result<Response, Problem>;
 
-/// The path split into segments, for slice-pattern routing:
-/// `match (req.method(), segments(req).as_slice()) { (&Method::GET, ["api", "auth", "me"]) => … }`.
-/// Empty segments (from `//` or a trailing `/`) are dropped.
-pub fn segments(req: &Request) -> Vec<&str> {
-    req.uri()
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
 /// Decoded query parameters, in order.
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
     form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
