@@ -91,7 +91,7 @@ impl Service for Auth {
     /// is ranked by Spin's router in insertion order (docs/operations.md).
     fn routes<'a>() -> Routes<Ctx<'a>> {
         use handlers as h;
-        Routes::new("auth")
+        Routes::new(Self::NAME)
             // Not the kit's bare health: it says whether the first admin exists yet.
             .get("/api/auth/health", |_, c, _| h::health(c))
             .post("/api/auth/register", |r, c, _| h::register(r, c))

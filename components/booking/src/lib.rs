@@ -92,7 +92,7 @@ impl Service for Booking {
     fn routes<'a>() -> Routes<Ctx<'a>> {
         use handlers as h;
         use Action::*;
-        Routes::new("booking")
+        Routes::new(Self::NAME)
             .health("/api/booking/health")
             .get("/api/booking/doctors", |r, c, _| h::search(r, c))
             .get("/api/booking/doctors/{id}", |_, c, p| {

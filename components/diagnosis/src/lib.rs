@@ -66,7 +66,7 @@ impl Service for Diagnosis {
     fn routes<'a>() -> Routes<Ctx<'a>> {
         use assess::Kind::*;
         use handlers as h;
-        Routes::new("diagnosis")
+        Routes::new(Self::NAME)
             .health("/api/diagnosis/health")
             .get("/api/diagnosis/models", |_, c, _| h::models(c))
             .get("/api/diagnosis/models/{id}", |_, c, p| {

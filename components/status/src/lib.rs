@@ -35,7 +35,7 @@ impl Service for Status {
     type Ctx<'a> = Ctx;
 
     fn routes<'a>() -> Routes<Self::Ctx<'a>> {
-        Routes::<Ctx>::new("status")
+        Routes::<Ctx>::new(Self::NAME)
             .health("/api/status/health")
             .get("/api/status", |_, c, _| status_reply(&c.services))
             .get("/api/status/whoami", |_, c, _| whoami(&c.principal))

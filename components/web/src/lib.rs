@@ -26,7 +26,7 @@ impl Service for Web {
     type Ctx<'a> = Files;
 
     fn routes<'a>() -> Routes<Self::Ctx<'a>> {
-        Routes::<Files>::new("web")
+        Routes::<Files>::new(Self::NAME)
             // Liveness, like every service's health route: proves a request reached this component.
             .health("/health")
             .get("/api/openapi.json", |_, _, _| openapi())
