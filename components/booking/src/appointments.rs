@@ -36,8 +36,9 @@ impl Default for Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Requested,
     Confirmed,
@@ -50,28 +51,11 @@ pub enum Status {
 
 impl Status {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Requested => "requested",
-            Status::Confirmed => "confirmed",
-            Status::Declined => "declined",
-            Status::Cancelled => "cancelled",
-            Status::Completed => "completed",
-            Status::NoShow => "no_show",
-            Status::Expired => "expired",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "requested" => Status::Requested,
-            "confirmed" => Status::Confirmed,
-            "declined" => Status::Declined,
-            "cancelled" => Status::Cancelled,
-            "completed" => Status::Completed,
-            "no_show" => Status::NoShow,
-            "expired" => Status::Expired,
-            _ => return None,
-        })
+        s.parse().ok()
     }
 }
 
@@ -336,17 +320,6 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "confirm" => Action::Confirm,
-            "decline" => Action::Decline,
-            "cancel" => Action::Cancel,
-            "complete" => Action::Complete,
-            "no_show" => Action::NoShow,
-            _ => return None,
-        })
-    }
-
     fn target(self) -> Status {
         match self {
             Action::Confirm => Status::Confirmed,

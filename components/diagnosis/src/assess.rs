@@ -13,8 +13,9 @@ use service_kit::{new_id, params, Problem};
 pub const DISCLAIMER: &str = "Decision support, not a diagnosis: this estimate comes from a published population model and must be interpreted by a clinician together with the whole clinical picture.";
 
 /// The three questions, each answered by the model that fits the readings given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Kind {
     Heart,
     Stroke,
@@ -24,12 +25,7 @@ pub enum Kind {
 
 impl Kind {
     fn as_str(self) -> &'static str {
-        match self {
-            Kind::Heart => "heart",
-            Kind::Stroke => "stroke",
-            Kind::Diabetes => "diabetes",
-            Kind::Explicit => "explicit",
-        }
+        self.into()
     }
 }
 

@@ -20,8 +20,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Whether the access was allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Allowed,
     Denied,
@@ -29,10 +30,7 @@ pub enum Outcome {
 
 impl Outcome {
     fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Allowed => "allowed",
-            Outcome::Denied => "denied",
-        }
+        self.into()
     }
 }
 

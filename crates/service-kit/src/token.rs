@@ -21,8 +21,21 @@ pub const CLOCK_SKEW_SECS: i64 = 60;
 
 /// A Healthe account's role. Authorisation to a patient's data also needs a relationship;
 /// the role alone only opens role-wide functions (admin pages, a doctor's own agenda).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     Patient,
     Doctor,
@@ -32,26 +45,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Patient,
-        Role::Doctor,
-        Role::Pharmacist,
-        Role::Staff,
-        Role::Admin,
-    ];
+    pub const ALL: &[Role] = <Role as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Patient => "patient",
-            Role::Doctor => "doctor",
-            Role::Pharmacist => "pharmacist",
-            Role::Staff => "staff",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -315,6 +316,15 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_reads_and_writes_the_same_on_the_wire_and_in_storage() {
+        for r in Role::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Role::parse("Admin"), None);
+    }
 
     const NOW: i64 = 1_800_000_000;
 
