@@ -87,14 +87,19 @@ pub struct Appointment {
     pub id: String,
     pub doctor_id: String,
     pub patient_id: String,
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(serialize_with = "instant")]
+    pub starts_at: Timestamp,
+    #[serde(serialize_with = "instant")]
+    pub ends_at: Timestamp,
     pub status: Status,
     pub reason: String,
     pub note: Option<String>,
-    pub expires_at: String,
-    pub created_at: String,
-    pub updated_at: String,
+    #[serde(serialize_with = "instant")]
+    pub expires_at: Timestamp,
+    #[serde(serialize_with = "instant")]
+    pub created_at: Timestamp,
+    #[serde(serialize_with = "instant")]
+    pub updated_at: Timestamp,
     #[serde(skip)]
     pub request_hash: Option<String>,
 }
@@ -109,15 +114,15 @@ impl Appointment {
             id: row.get("id")?,
             doctor_id: row.get("doctor_id")?,
             patient_id: row.get("patient_id")?,
-            starts_at: row.get("starts_at")?,
-            ends_at: row.get("ends_at")?,
+            starts_at: stored_instant(&row, "starts_at")?,
+            ends_at: stored_instant(&row, "ends_at")?,
             status: Status::parse(&status)
                 .ok_or_else(|| Problem::internal(format!("unknown status {status}")))?,
             reason: row.get("reason")?,
             note: row.get("note")?,
-            expires_at: row.get("expires_at")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
+            expires_at: stored_instant(&row, "expires_at")?,
+            created_at: stored_instant(&row, "created_at")?,
+            updated_at: stored_instant(&row, "updated_at")?,
             request_hash: row.get("request_hash")?,
         })
     }
@@ -126,6 +131,19 @@ impl Appointment {
     pub fn visible_to(&self, actor: &Actor) -> bool {
         actor.is_staff() || actor.is_patient_of(self) || actor.is_doctor_of(self)
     }
+}
+
+/// An instant column, parsed where it leaves the database: inside the rules instants are
+/// `Timestamp`s, text only at the edges.
+fn stored_instant(row: &Row<'_>, column: &str) -> Result<Timestamp, Problem> {
+    let text: String = row.get(column)?;
+    text.parse()
+        .map_err(|e| Problem::internal(format!("{column} {text:?}: {e}")))
+}
+
+/// How the API writes an instant: as it is stored ([`instant_text`]).
+fn instant<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&instant_text(*t))
 }
 
 /// Instants are stored as whole-second UTC RFC 3339 text, so equal instants compare equal.

@@ -89,11 +89,8 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-fn ical_time(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<Timestamp>()
-        .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
-        .unwrap_or_default()
+fn ical_time(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// One calendar of `appointments`; `doctor_names` gives each doctor's display name.
@@ -124,8 +121,8 @@ pub fn render(
         fold("BEGIN:VEVENT", &mut out);
         fold(&format!("UID:{}@healthe", a.id), &mut out);
         fold(&format!("DTSTAMP:{stamp}"), &mut out);
-        fold(&format!("DTSTART:{}", ical_time(&a.starts_at)), &mut out);
-        fold(&format!("DTEND:{}", ical_time(&a.ends_at)), &mut out);
+        fold(&format!("DTSTART:{}", ical_time(a.starts_at)), &mut out);
+        fold(&format!("DTEND:{}", ical_time(a.ends_at)), &mut out);
         fold(&format!("STATUS:{status}"), &mut out);
         fold(
             &format!(

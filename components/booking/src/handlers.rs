@@ -376,7 +376,9 @@ pub fn list_appointments(req: &Request, ctx: &Ctx) -> Reply {
         ),
     };
     let items = appointments::list(ctx.db, ctx.now, &owner, &filter, after, page.fetch_limit())?;
-    let found = Page::from_fetched(items, &page, |a| format!("{}\u{1f}{}", a.starts_at, a.id));
+    let found = Page::from_fetched(items, &page, |a| {
+        format!("{}\u{1f}{}", appointments::instant_text(a.starts_at), a.id)
+    });
     audited_list(
         ctx,
         &ctx.audit,

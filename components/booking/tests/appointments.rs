@@ -338,7 +338,7 @@ fn an_unanswered_request_expires_and_frees_its_slot() {
     let (_p, db) = setup("expiry");
     let a = book(&db, &patient("a"), SLOT).unwrap();
     // The default policy lets a request lapse after 48 hours, or at its start if sooner.
-    assert_eq!(a.expires_at, "2026-12-03T08:00:00Z");
+    assert_eq!(a.expires_at, ts("2026-12-03T08:00:00Z"));
     let after = ts("2026-12-03T08:00:01Z");
     let p = act(&db, &doctor(), &a.id, Action::Confirm, after).unwrap_err();
     assert!(p.detail.contains("expired"), "{}", p.detail);
@@ -422,7 +422,7 @@ fn reschedule_moves_in_one_step_and_respects_the_invariant() {
         ts("2026-12-03T11:00:00Z"),
     )
     .unwrap();
-    assert_eq!(moved.starts_at, "2026-12-03T11:00:00Z");
+    assert_eq!(moved.starts_at, ts("2026-12-03T11:00:00Z"));
     assert_eq!(
         moved.status,
         Status::Requested,
