@@ -74,3 +74,46 @@ fn nothing_is_routed_at_the_root_but_the_portal() {
         );
     }
 }
+
+/// The published contract covers every service the manifest routes, and its docs page loads
+/// only files the app serves itself (no CDN), each with its own type.
+#[test]
+fn the_api_document_covers_every_service_and_its_docs_are_served_by_the_app() {
+    let r = get("/api/openapi.json", None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (component, route) in manifest_routes() {
+        let health = health_path(&route);
+        assert!(
+            paths.contains_key(&health),
+            "{component}'s {health} is not in /api/openapi.json"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let page = get("/api/docs", None);
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    // Every script and stylesheet it names is a path on this origin, and is there.
+    let mut assets = 0;
+    for attr in ["src=\"", "href=\""] {
+        for part in page.text.split(attr).skip(1) {
+            let url = &part[..part.find('"').unwrap()];
+            assert!(url.starts_with('/'), "{url} is not on this origin");
+            let asset = get(url, None);
+            assert_eq!(asset.status, 200, "{url}");
+            let kind = asset.header("content-type").unwrap();
+            assert!(
+                kind.starts_with("text/javascript") || kind.starts_with("text/css"),
+                "{url}: {kind}"
+            );
+            assets += 1;
+        }
+    }
+    assert!(assets >= 3, "{}", page.text);
+}
