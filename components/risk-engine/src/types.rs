@@ -46,16 +46,23 @@ pub struct Output {
     pub unit: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Why a model would not give an answer: each names the input at fault where there is one, so
+/// diagnosis can answer a 422 naming the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
+    #[error("no model {0}")]
     UnknownModel(String),
+    #[error("{0} is required")]
     MissingInput(String),
+    #[error("{0} is not an input of this model")]
     UnknownInput(String),
+    #[error("{input} must be in {expected}, not {got}")]
     WrongUnit {
         input: String,
         expected: String,
         got: String,
     },
+    #[error("{input} = {value} {unit} is outside the range the model was validated on ({min}-{max} {unit})")]
     OutOfRange {
         input: String,
         value: f64,
@@ -63,26 +70,8 @@ pub enum EvalError {
         max: f64,
         unit: String,
     },
-    InvalidValue {
-        input: String,
-        message: String,
-    },
+    #[error("{input}: {message}")]
+    InvalidValue { input: String, message: String },
+    #[error("the model could not be evaluated: {0}")]
     Engine(String),
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EvalError::UnknownModel(m) => write!(f, "no model {m}"),
-            EvalError::MissingInput(i) => write!(f, "{i} is required"),
-            EvalError::UnknownInput(i) => write!(f, "{i} is not an input of this model"),
-            EvalError::WrongUnit { input, expected, got } => write!(f, "{input} must be in {expected}, not {got}"),
-            EvalError::OutOfRange { input, value, min, max, unit } => write!(
-                f,
-                "{input} = {value} {unit} is outside the range the model was validated on ({min}-{max} {unit})"
-            ),
-            EvalError::InvalidValue { input, message } => write!(f, "{input}: {message}"),
-            EvalError::Engine(m) => write!(f, "the model could not be evaluated: {m}"),
-        }
-    }
 }

@@ -81,7 +81,10 @@ fn nothing_is_routed_at_the_root_but_the_portal() {
 fn the_api_document_covers_every_service_and_its_docs_are_served_by_the_app() {
     let r = get("/api/openapi.json", None);
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
@@ -96,7 +99,10 @@ fn the_api_document_covers_every_service_and_its_docs_are_served_by_the_app() {
 
     let page = get("/api/docs", None);
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("default-src 'self'"), "{csp}");
     // Every script and stylesheet it names is a path on this origin, and is there.
