@@ -315,17 +315,25 @@ pub fn subject_of(ctx: &Ctx, id: &str) -> Result<Option<String>, Problem> {
 }
 
 /// The caller's assessments (as subject, or as the one who asked), newest first.
+/// The ids of one page of a person's history (?1: the person, ?2: the cursor, ?3: how many):
+/// theirs, and those they asked for, each from its own index.
+pub const HISTORY_PAGE: &str = "\
+    SELECT id FROM (SELECT id FROM diagnosis_assessments INDEXED BY diagnosis_assessments_by_subject \
+                    WHERE subject_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3) \
+    UNION \
+    SELECT id FROM (SELECT id FROM diagnosis_assessments INDEXED BY diagnosis_assessments_by_requester \
+                    WHERE requested_by = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3)";
+
 pub fn list(ctx: &Ctx, page: &PageRequest) -> Result<Page<Assessment>, Problem> {
     let me = ctx.principal.user()?;
-    let rows = ctx.db.execute(
-        &format!(
-            "SELECT {COLUMNS} FROM diagnosis_assessments
-             WHERE (subject_id = ?1 OR requested_by = ?1) AND (?2 IS NULL OR id < ?2)
-             ORDER BY id DESC LIMIT ?3"
-        ),
+    // O(page) however long the history: each side walks its own index backwards from the
+    // cursor and stops after a page; only those (at most two pages of) rows are merged.
+    // `(subject_id = ? OR requested_by = ?) ORDER BY id DESC` would read and sort every
+    // matching row first. Ids are UUIDv7 text, all below "~" when there is no cursor.
+    let rows = ctx.db.execute(&format!("SELECT {COLUMNS} FROM diagnosis_assessments WHERE id IN ({HISTORY_PAGE}) ORDER BY id DESC LIMIT ?3"),
         &[
             service_kit::db::Value::from(me.sub.as_str()),
-            service_kit::db::Value::from(page.after.clone()),
+            service_kit::db::Value::from(page.after.clone().unwrap_or_else(|| "~".into())),
             service_kit::db::Value::Integer(page.fetch_limit()),
         ],
     )?;

@@ -331,3 +331,67 @@ fn anonymous_callers_are_refused_and_models_are_listed() {
     );
     assert_eq!(s, 404);
 }
+
+/// A history page walks the two indexes in order and stops, whatever the history's length:
+/// no scan of the table, no sort of every matching row (EXPLAIN QUERY PLAN on real SQLite).
+#[test]
+fn a_history_page_costs_a_page_not_the_history() {
+    use service_kit::db::Db;
+    let app = app();
+    let me = || who("p-hist", Role::Patient);
+    // Any request applies the migrations; a few assessments give the planner real rows.
+    for _ in 0..3 {
+        let (s, _, _) = app.call(me(), "POST", "/api/diagnosis/heart", Some(json!({"age": 55, "sex": "female", "race": "white_or_other", "total_cholesterol": 213, "hdl_cholesterol": 50, "sbp": 120, "bp_treated": false, "smoker": false, "diabetes": false})), None);
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let sql = format!(
+        "EXPLAIN QUERY PLAN SELECT id FROM diagnosis_assessments WHERE id IN ({}) ORDER BY id DESC LIMIT ?3",
+        diagnosis::assess::HISTORY_PAGE
+    );
+    let plan = app
+        .db
+        .execute(&sql, service_kit::params!["p-hist", "~", 21])
+        .unwrap();
+    let steps: Vec<String> = plan
+        .iter()
+        .map(|r| r.get::<String>("detail").unwrap())
+        .collect();
+    for index in [
+        "diagnosis_assessments_by_subject (subject_id=? AND id<?)",
+        "diagnosis_assessments_by_requester (requested_by=? AND id<?)",
+    ] {
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("SEARCH") && s.ends_with(index)),
+            "{index} not walked: {steps:#?}"
+        );
+    }
+    assert!(
+        !steps
+            .iter()
+            .any(|s| s.starts_with("SCAN diagnosis_assessments")),
+        "a scan of the whole table: {steps:#?}"
+    );
+    // The list still answers newest first, paged, both sides merged.
+    let (s, first, _) = app.call(
+        me(),
+        "GET",
+        "/api/diagnosis/assessments?limit=2",
+        None,
+        None,
+    );
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, rest, _) = app.call(
+        me(),
+        "GET",
+        &format!("/api/diagnosis/assessments?limit=2&cursor={cursor}"),
+        None,
+        None,
+    );
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next_cursor"].is_null());
+    assert!(first["items"][1]["id"].as_str() > rest["items"][0]["id"].as_str());
+}
