@@ -228,34 +228,48 @@ pub struct Filter {
     pub before_seq: Option<i64>,
 }
 
-/// Rows newest first, at most `limit`. One indexed walk.
+/// Rows newest first, at most `limit`: one walk down one index from the cursor — the
+/// subject's (`kit_access_log_by_subject`) when the filter names one, else the log's own key.
+/// A `?2 IS NULL OR subject_id = ?2` in one statement would make SQLite walk the whole log
+/// for a patient with a handful of rows.
 pub fn list(
     db: &dyn Db,
     service: &str,
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Entry>, Problem> {
-    let rows = match db.execute(
-        &format!(
-            "SELECT {COLUMNS} FROM kit_access_log
-             WHERE service = ?1 AND (?2 IS NULL OR subject_id = ?2)
-               AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR seq < ?4)
-             ORDER BY seq DESC LIMIT ?5"
+    let before = Value::Integer(filter.before_seq.unwrap_or(i64::MAX));
+    let action = Value::from(filter.action.as_deref());
+    let (sql, values) = match filter.subject_id.as_deref() {
+        Some(subject) => (
+            format!("SELECT {COLUMNS} {LIST_SUBJECT} {LIST_END}"),
+            vec![
+                Value::from(service),
+                before,
+                action,
+                Value::Integer(limit),
+                Value::from(subject),
+            ],
         ),
-        &[
-            Value::from(service),
-            Value::from(filter.subject_id.as_deref()),
-            Value::from(filter.action.as_deref()),
-            Value::from(filter.before_seq),
-            Value::Integer(limit),
-        ],
-    ) {
+        None => (
+            format!("SELECT {COLUMNS} {LIST_ALL} {LIST_END}"),
+            vec![Value::from(service), before, action, Value::Integer(limit)],
+        ),
+    };
+    let rows = match db.execute(&sql, &values) {
         Ok(rows) => rows,
         Err(e) if e.is_missing_table() => return Ok(vec![]),
         Err(e) => return Err(e.into()),
     };
     rows.iter().map(entry).collect()
 }
+
+/// The two shapes of [`list`] (?1 service, ?2 before this seq, ?3 action or NULL, ?4 limit,
+/// ?5 subject), public for the plan test.
+pub const LIST_SUBJECT: &str = "FROM kit_access_log INDEXED BY kit_access_log_by_subject \
+     WHERE service = ?1 AND subject_id = ?5 AND seq < ?2";
+pub const LIST_ALL: &str = "FROM kit_access_log WHERE service = ?1 AND seq < ?2";
+pub const LIST_END: &str = "AND (?3 IS NULL OR action = ?3) ORDER BY seq DESC LIMIT ?4";
 
 /// What [`verify`] found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -402,6 +416,40 @@ pub fn fhir_audit_event(service: &str, e: &Entry) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_page_walks_one_index_from_the_cursor() {
+        let db = crate::db::SqliteDb::open_in_memory();
+        let who = Recorder::new(
+            "svc",
+            jiff::Timestamp::UNIX_EPOCH,
+            Some(("a".into(), "admin".into())),
+        );
+        who.record(&db, "read", "x", Some("p"), Outcome::Allowed)
+            .unwrap();
+        for (from, expect) in [
+            (LIST_SUBJECT, "SEARCH kit_access_log USING INDEX kit_access_log_by_subject (service=? AND subject_id=? AND seq<?)"),
+            (LIST_ALL, "SEARCH kit_access_log USING INDEX sqlite_autoindex_kit_access_log_1 (service=? AND seq<?)"),
+        ] {
+            let mut values = vec![
+                Value::from("svc"),
+                Value::Integer(i64::MAX),
+                Value::Null,
+                Value::Integer(21),
+            ];
+            if from == LIST_SUBJECT {
+                values.push(Value::from("p"));
+            }
+            let plan = db
+                .execute(
+                    &format!("EXPLAIN QUERY PLAN SELECT seq {from} {LIST_END}"),
+                    &values,
+                )
+                .unwrap();
+            let steps: Vec<String> = plan.iter().map(|r| r.get::<String>("detail").unwrap()).collect();
+            assert_eq!(steps, vec![expect.to_string()], "{from}");
+        }
+    }
     use crate::db::SqliteDb;
 
     fn rec(n: u32) -> Recorder {
