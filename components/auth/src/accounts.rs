@@ -69,20 +69,27 @@ pub fn find_credentials(ctx: &Ctx, email: &str) -> Result<Option<(User, String)>
     }
 }
 
+/// The two shapes of [`list`] (?1 after this id, ?2 how many, ?3 the role): each one walk of
+/// one index from the cursor — `(role, id)` or the key. One statement with
+/// `?3 IS NULL OR role = ?3` would walk every account.
+pub const LIST_BY_ROLE: &str =
+    "FROM auth_users INDEXED BY auth_users_by_role WHERE role = ?3 AND id > ?1 ORDER BY id LIMIT ?2";
+pub const LIST_ALL: &str = "FROM auth_users WHERE id > ?1 ORDER BY id LIMIT ?2";
+
 /// Accounts in creation order, optionally of one role.
 pub fn list(ctx: &Ctx, role: Option<Role>, page: &PageRequest) -> Result<Page<User>, Problem> {
-    let rows = ctx.db.execute(
-        &format!(
-            "SELECT {USER_COLUMNS} FROM auth_users
-             WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR id > ?2)
-             ORDER BY id LIMIT ?3"
-        ),
-        &[
-            Value::from(role.map(Role::as_str)),
-            Value::from(page.after.clone()),
-            Value::Integer(page.fetch_limit()),
-        ],
-    )?;
+    let after = Value::from(page.after.clone().unwrap_or_default());
+    let limit = Value::Integer(page.fetch_limit());
+    let rows = match role {
+        Some(role) => ctx.db.execute(
+            &format!("SELECT {USER_COLUMNS} {LIST_BY_ROLE}"),
+            &[after, limit, Value::from(role.as_str())],
+        )?,
+        None => ctx.db.execute(
+            &format!("SELECT {USER_COLUMNS} {LIST_ALL}"),
+            &[after, limit],
+        )?,
+    };
     let users = rows
         .iter()
         .map(user_from_row)

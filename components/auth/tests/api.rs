@@ -804,3 +804,39 @@ fn every_migration_file_is_embedded() {
         .collect();
     assert_eq!(on_disk, embedded);
 }
+
+/// A page of accounts is one walk of one index from the cursor, with or without a role.
+#[test]
+fn an_account_page_is_one_index_walk() {
+    let app = App::new();
+    app.call("GET", "/api/auth/health", None, None);
+    for (shape, index) in [
+        (
+            auth::accounts::LIST_ALL,
+            "sqlite_autoindex_auth_users_1 (id>?)",
+        ),
+        (
+            auth::accounts::LIST_BY_ROLE,
+            "auth_users_by_role (role=? AND id>?)",
+        ),
+    ] {
+        let values = [
+            service_kit::db::Value::from(""),
+            service_kit::db::Value::Integer(21),
+            service_kit::db::Value::from("doctor"),
+        ];
+        let n = if shape == auth::accounts::LIST_ALL {
+            2
+        } else {
+            3
+        };
+        let plan =
+            service_kit::db::query_plan(&app.db, &format!("SELECT id {shape}"), &values[..n])
+                .unwrap();
+        assert_eq!(plan.len(), 1, "{plan:#?}");
+        assert!(
+            plan[0].starts_with("SEARCH auth_users USING") && plan[0].ends_with(index),
+            "{plan:#?}"
+        );
+    }
+}

@@ -604,6 +604,19 @@ pub fn list(
     fetch: i64,
 ) -> Result<Vec<Appointment>, Problem> {
     expire_lapsed(db, now)?;
+    let (sql, values) = list_query(owner, filter, after, fetch);
+    let rows = db.execute(&sql, &values)?;
+    rows.iter().map(Appointment::from_row).collect()
+}
+
+/// One page of an owner's appointments by `(starts_at, id)` from the cursor: one walk of the
+/// owner's `(…, starts_at, id)` index (public for the plan test).
+pub fn list_query(
+    owner: &Owner,
+    filter: &ListFilter,
+    after: Option<(String, String)>,
+    fetch: i64,
+) -> (String, Vec<service_kit::db::Value>) {
     let column = owner.column();
     let mut sql = format!("SELECT {COLUMNS} FROM booking_appointments WHERE {column} = ?");
     let mut values: Vec<service_kit::db::Value> = vec![owner.id().into()];
@@ -626,6 +639,5 @@ pub fn list(
     }
     sql.push_str(" ORDER BY starts_at, id LIMIT ?");
     values.push(fetch.into());
-    let rows = db.execute(&sql, &values)?;
-    rows.iter().map(Appointment::from_row).collect()
+    (sql, values)
 }

@@ -28,8 +28,12 @@ use service_kit::router::{Routes, Service};
 use service_kit::vars::Vars;
 use service_kit::Problem;
 
-pub const MIGRATIONS: &[Migration] =
-    service_kit::migrations!("booking", "0001_booking.sql", "0002_care.sql");
+pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
+    "booking",
+    "0001_booking.sql",
+    "0002_care.sql",
+    "0003_list_order.sql"
+);
 
 /// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
 pub struct Ctx<'a> {

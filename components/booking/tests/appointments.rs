@@ -559,3 +559,38 @@ fn a_doctor_treats_a_patient_from_confirmation_until_the_window_after_the_visit(
     let b2 = book(&db, &patient("p3"), "2026-12-03T11:00:00Z").unwrap();
     assert!(appointments::get(&db, now(), &demoted, &b2.id).is_err());
 }
+
+/// Every shape of an appointment list — a patient's or a doctor's, with or without status and
+/// range, first page or later — is one walk of the owner's `(…, starts_at, id)` index: no scan,
+/// no sort (EXPLAIN QUERY PLAN on the migrated database).
+#[test]
+fn an_appointment_page_is_one_index_walk() {
+    use appointments::{list_query, ListFilter, Owner};
+    let (_p, db) = setup("plans");
+    let filters = [
+        ListFilter::default(),
+        ListFilter {
+            status: Some(Status::Confirmed),
+            from: Some(ts("2026-12-01T00:00:00Z")),
+            to: Some(ts("2026-12-08T00:00:00Z")),
+        },
+    ];
+    for owner in [Owner::Patient("p".into()), Owner::Doctor("d".into())] {
+        let index = match owner {
+            Owner::Patient(_) => "booking_appointments_by_patient",
+            Owner::Doctor(_) => "booking_appointments_by_doctor",
+        };
+        for filter in &filters {
+            for after in [None, Some(("2026-12-02T09:00:00Z".into(), "x".into()))] {
+                let (sql, values) = list_query(&owner, filter, after, 21);
+                let plan = service_kit::db::query_plan(&db, &sql, &values).unwrap();
+                assert_eq!(plan.len(), 1, "{sql}: {plan:#?}");
+                assert!(
+                    plan[0]
+                        .starts_with(&format!("SEARCH booking_appointments USING INDEX {index}")),
+                    "{sql}: {plan:#?}"
+                );
+            }
+        }
+    }
+}

@@ -336,7 +336,6 @@ fn anonymous_callers_are_refused_and_models_are_listed() {
 /// no scan of the table, no sort of every matching row (EXPLAIN QUERY PLAN on real SQLite).
 #[test]
 fn a_history_page_costs_a_page_not_the_history() {
-    use service_kit::db::Db;
     let app = app();
     let me = || who("p-hist", Role::Patient);
     // Any request applies the migrations; a few assessments give the planner real rows.
@@ -345,17 +344,11 @@ fn a_history_page_costs_a_page_not_the_history() {
         assert_eq!(s, StatusCode::CREATED);
     }
     let sql = format!(
-        "EXPLAIN QUERY PLAN SELECT id FROM diagnosis_assessments WHERE id IN ({}) ORDER BY id DESC LIMIT ?3",
+        "SELECT id FROM diagnosis_assessments WHERE id IN ({}) ORDER BY id DESC LIMIT ?3",
         diagnosis::assess::HISTORY_PAGE
     );
-    let plan = app
-        .db
-        .execute(&sql, service_kit::params!["p-hist", "~", 21])
+    let steps = service_kit::db::query_plan(&app.db, &sql, service_kit::params!["p-hist", "~", 21])
         .unwrap();
-    let steps: Vec<String> = plan
-        .iter()
-        .map(|r| r.get::<String>("detail").unwrap())
-        .collect();
     for index in [
         "diagnosis_assessments_by_subject (subject_id=? AND id<?)",
         "diagnosis_assessments_by_requester (requested_by=? AND id<?)",

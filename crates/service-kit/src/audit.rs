@@ -440,13 +440,12 @@ mod tests {
             if from == LIST_SUBJECT {
                 values.push(Value::from("p"));
             }
-            let plan = db
-                .execute(
-                    &format!("EXPLAIN QUERY PLAN SELECT seq {from} {LIST_END}"),
-                    &values,
-                )
-                .unwrap();
-            let steps: Vec<String> = plan.iter().map(|r| r.get::<String>("detail").unwrap()).collect();
+            let steps = crate::db::query_plan(
+                &db,
+                &format!("SELECT seq {from} {LIST_END}"),
+                &values,
+            )
+            .unwrap();
             assert_eq!(steps, vec![expect.to_string()], "{from}");
         }
     }

@@ -129,6 +129,13 @@ impl DbError {
     }
 }
 
+/// SQLite's plan for `sql` (`EXPLAIN QUERY PLAN`), one step a line, for tests that hold a
+/// list to O(page): every step a `SEARCH` of an index, no `SCAN` of a table.
+pub fn query_plan(db: &dyn Db, sql: &str, params: &[Value]) -> Result<Vec<String>, DbError> {
+    let rows = db.execute(&format!("EXPLAIN QUERY PLAN {sql}"), params)?;
+    rows.iter().map(|r| r.get::<String>("detail")).collect()
+}
+
 /// Rows returned by a statement.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
