@@ -7,6 +7,11 @@
 //! that key signed, the fuzzer's own included: the role runs leave `rotateKey` out, and a last
 //! run, as the admin, fuzzes it alone (the suite's rotation tests cover what rotation does).
 //!
+//! Named to run last: against a shared `spin up` (`HEALTHE_URL`), the fuzzer's hundreds of bad
+//! sign-ins and sign-ups from this machine's address trip auth's per-address throttle (15 minutes
+//! for sign-in, an hour for sign-up) for any test after it. Its own callers sign in before it
+//! starts.
+//!
 //! The reports (JUnit XML, and the NDJSON event stream) stay in target/schemathesis/<run>/ as
 //! CI artifacts.
 
