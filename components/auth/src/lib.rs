@@ -13,7 +13,6 @@ pub mod sessions;
 pub mod throttle;
 
 use service_kit::db::Db;
-use service_kit::http::{Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::router::{Routes, Service};
 use service_kit::token::Expectations;
@@ -123,16 +122,11 @@ impl Service for Auth {
     }
 }
 
-/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
-pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    service_kit::router::dispatch::<Auth>(req, ctx)
-}
-
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Auth {
     /// auth verifies its own tokens with its own keys (handlers), so nothing is fetched here.
     async fn context<'a>(
-        _req: &Request,
+        _req: &service_kit::http::Request,
         _route: &'static str,
         kit: &'a service_kit::spin::Kit,
     ) -> Result<Ctx<'a>, Problem> {

@@ -20,7 +20,6 @@ use appointments::{Action, Policy};
 use jiff::SignedDuration;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
-use service_kit::http::{Request, Response};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
 use service_kit::revocation::Revocations;
@@ -166,15 +165,10 @@ impl Service for Booking {
     }
 }
 
-/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
-pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    service_kit::router::dispatch::<Booking>(req, ctx)
-}
-
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Booking {
     async fn context<'a>(
-        req: &Request,
+        req: &service_kit::http::Request,
         _route: &'static str,
         kit: &'a service_kit::spin::Kit,
     ) -> Result<Ctx<'a>, Problem> {

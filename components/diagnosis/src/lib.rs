@@ -12,7 +12,7 @@ pub mod inputs;
 use engine::RiskEngine;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::db::Db;
-use service_kit::http::{Method, Request, Response};
+use service_kit::http::{Method, Request};
 use service_kit::migrate::{self, Migration};
 use service_kit::principal::Principal;
 use service_kit::router::{Routes, Service};
@@ -95,11 +95,6 @@ impl Service for Diagnosis {
         ctx.principal.user()?;
         Ok(migrate::apply(ctx.db, "diagnosis", MIGRATIONS)?)
     }
-}
-
-/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
-pub fn handle(req: &Request, ctx: &Ctx) -> Response {
-    service_kit::router::dispatch::<Diagnosis>(req, ctx)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -42,11 +42,6 @@ impl Service for Status {
     }
 }
 
-/// Handles one request (the native entry; the Spin entry is [`service_kit::spin::run`]).
-pub fn handle(req: &service_kit::http::Request, ctx: &Ctx) -> service_kit::http::Response {
-    service_kit::router::dispatch::<Status>(req, ctx)
-}
-
 pub fn status_reply(services: &[ServiceHealth]) -> Reply {
     let ok = services.iter().all(|s| s.ok);
     let code = if ok {

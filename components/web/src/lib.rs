@@ -39,7 +39,7 @@ impl Service for Web {
 }
 
 /// Serves `req` from the directory `root`.
-pub fn handle(req: &Request, root: &Path) -> Response {
+pub fn serve_from(req: &Request, root: &Path) -> Response {
     service_kit::router::dispatch::<Web>(
         req,
         &Files {
@@ -140,7 +140,7 @@ mod tests {
 
     fn get(path: &str) -> Response {
         let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
-        handle(
+        serve_from(
             &http::Request::builder().uri(path).body(vec![]).unwrap(),
             root,
         )

@@ -259,9 +259,10 @@ pub fn check_documented<C>(routes: &Routes<C>, openapi: &str) -> Result<(), Stri
     }
 }
 
-/// A component's two standard pieces, from its `Service` type: the `#[http_component]` entry
-/// (wasm only), which is [`crate::spin::run`], and the unit test holding its route table to its
-/// `openapi.json` ([`check_documented`]).
+/// A component's standard pieces, from its `Service` type: `handle`, the native entry every
+/// test calls ([`dispatch`]); the `#[http_component]` entry (wasm only), which is
+/// [`crate::spin::run`]; and the unit test holding its route table to its `openapi.json`
+/// ([`check_documented`]).
 ///
 /// ```ignore
 /// service_kit::component!(Booking);
@@ -269,6 +270,14 @@ pub fn check_documented<C>(routes: &Routes<C>, openapi: &str) -> Result<(), Stri
 #[macro_export]
 macro_rules! component {
     ($service:ty) => {
+        /// Handles one request natively (tests); in wasm, the entry below runs it.
+        pub fn handle(
+            req: &$crate::http::Request,
+            ctx: &<$service as $crate::router::Service>::Ctx<'_>,
+        ) -> $crate::http::Response {
+            $crate::router::dispatch::<$service>(req, ctx)
+        }
+
         #[cfg(target_arch = "wasm32")]
         #[spin_sdk::http_component]
         async fn spin_entry(
