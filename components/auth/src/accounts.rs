@@ -2,6 +2,7 @@
 //! first admin from configuration.
 
 use crate::api::{NewUser, User, UserUpdate};
+use crate::refusal::Refusal;
 use crate::Ctx;
 use service_kit::db::{DbError, Row, Value};
 use service_kit::page::{Page, PageRequest};
@@ -40,11 +41,9 @@ pub fn create(ctx: &Ctx, new: &NewUser) -> Result<User, Problem> {
             rows.first()
                 .ok_or_else(|| Problem::internal("insert returned nothing"))?,
         ),
-        Err(e) if e.unique_violation() == Some("auth_users.email") => Err(Problem::conflict(
-            "email-taken",
-            "an account with this email already exists",
-        )
-        .with_field("email", "is already registered")),
+        Err(e) if e.unique_violation() == Some("auth_users.email") => {
+            Err(Refusal::EmailTaken.into())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -103,10 +102,7 @@ pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<U
     if actor == id
         && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(Problem::conflict(
-            "self-lockout",
-            "admins cannot disable or demote their own account",
-        ));
+        return Err(Refusal::SelfLockout.into());
     }
     // A change of role or status voids the account's tokens already issued, in the same
     // statement (the SET expressions see the row as it was).
@@ -135,7 +131,7 @@ pub fn update(ctx: &Ctx, actor: &str, id: &str, change: &UserUpdate) -> Result<U
         .first()
         .map(user_from_row)
         .transpose()?
-        .ok_or_else(|| Problem::not_found("no such user"))?;
+        .ok_or(Refusal::NoSuchUser)?;
     if user.disabled || change.role.is_some() {
         // Sign the user out everywhere: a disabled account must not refresh, and a changed role
         // should reach new tokens at once.

@@ -99,10 +99,7 @@ fn previous_key(ctx: &Ctx) -> Result<Option<SigningKey>, Problem> {
 /// instead (docs/security.md), and this refuses.
 pub fn rotate(ctx: &Ctx) -> Result<Jwks, Problem> {
     if ctx.settings.signing_key.is_some() {
-        return Err(Problem::conflict(
-            "key-configured",
-            "the signing key is set by the token_signing_key variable: rotate it there",
-        ));
+        return Err(crate::refusal::Refusal::KeyConfigured.into());
     }
     signing_key(ctx)?;
     // Each statement leaves a usable state if the next never runs: first the previous slot

@@ -8,6 +8,7 @@ pub mod api;
 mod handlers;
 pub mod keys;
 pub mod password;
+pub mod refusal;
 pub mod security;
 pub mod sessions;
 pub mod throttle;

@@ -11,6 +11,7 @@
 //! [`IDLE_TTL_SECS`] without a refresh.
 
 use crate::api::{LoginBody, TokenResponse, User};
+use crate::refusal::Refusal;
 use crate::{accounts, password, security, throttle, Ctx};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -29,7 +30,7 @@ pub const RETRY_GRACE_SECS: i64 = 10;
 
 /// The one answer for an unknown email and a wrong password.
 fn bad_credentials() -> Problem {
-    Problem::unauthorized("the email or password is wrong")
+    Refusal::BadCredentials.into()
 }
 
 pub fn login(
@@ -74,9 +75,7 @@ pub fn login(
         },
     )?;
     if user.disabled {
-        return Err(Problem::forbidden(
-            "this account is disabled; contact the clinic",
-        ));
+        return Err(Refusal::Disabled.into());
     }
     let family = Family {
         id: new_id(ctx.now),
@@ -160,7 +159,7 @@ fn issue(
 }
 
 fn invalid_refresh() -> Problem {
-    Problem::unauthorized("the refresh token is invalid, expired or revoked; sign in again")
+    Refusal::InvalidRefresh.into()
 }
 
 /// Rotates a refresh token.
@@ -205,9 +204,7 @@ pub fn refresh(ctx: &Ctx, presented: &str) -> Result<TokenResponse, Problem> {
                     owner.as_deref(),
                     Outcome::Denied,
                 )?;
-                return Err(Problem::unauthorized(
-                    "this refresh token was already used; every session from that sign-in is now revoked",
-                ));
+                return Err(Refusal::RefreshReused.into());
             }
             (family, true)
         }

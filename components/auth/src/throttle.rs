@@ -129,7 +129,10 @@ pub fn reserve(ctx: &Ctx, keys: &[(String, Limit)]) -> Result<Reservation, Probl
         None => Ok(reservation),
         Some(end) => {
             release(ctx, reservation)?;
-            Err(Problem::too_many_requests((end - now).max(1) as u64))
+            Err(crate::refusal::Refusal::Throttled {
+                retry_after: (end - now).max(1) as u64,
+            }
+            .into())
         }
     }
 }
