@@ -20,11 +20,14 @@ pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
         .map_err(|m| Problem::invalid(field, m))
 }
 
-/// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
-/// are refused, because they do not follow daylight-saving changes.
+/// 1 to `max` visible ASCII characters: a token that can be stored and compared as it came.
+fn is_token(value: &str, max: usize) -> bool {
+    !value.is_empty() && value.len() <= max && value.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// A user id as another service issued it (a UUID today): 1 to 64 visible ASCII characters.
 pub fn user_id(field: &str, value: &str) -> Result<String, Problem> {
-    if value.is_empty() || value.len() > 64 || !value.chars().all(|c| c.is_ascii_graphic()) {
+    if !is_token(value, 64) {
         return Err(Problem::invalid(field, "is not a user id"));
     }
     Ok(value.to_string())
@@ -42,11 +45,7 @@ impl IdempotencyKey {
     pub fn from_request(req: &service_kit::http::Request) -> Result<Option<Self>, Problem> {
         match service_kit::http::header_str(req, Self::HEADER) {
             None if !req.headers().contains_key(Self::HEADER) => Ok(None),
-            Some(k)
-                if !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()) =>
-            {
-                Ok(Some(IdempotencyKey(k.to_string())))
-            }
+            Some(k) if is_token(k, 200) => Ok(Some(IdempotencyKey(k.to_string()))),
             _ => Err(Problem::invalid(
                 "Idempotency-Key",
                 "must be 1 to 200 visible ASCII characters",
@@ -59,6 +58,8 @@ impl IdempotencyKey {
     }
 }
 
+/// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
+/// are refused, because they do not follow daylight-saving changes.
 pub fn zone(field: &str, name: &str) -> Result<TimeZone, Problem> {
     if name.len() > 64 || !name.contains('/') && name != "UTC" {
         return Err(Problem::invalid(

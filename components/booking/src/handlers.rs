@@ -121,9 +121,7 @@ fn may_edit(ctx: &Ctx, id: &str) -> Result<(), Problem> {
 
 pub fn put_doctor(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     may_edit(ctx, id)?;
-    if id.is_empty() || id.len() > 64 {
-        return Err(Problem::invalid("id", "is not a user id"));
-    }
+    api::user_id("id", id)?;
     let profile = body::parse::<ProfileBody>(req)?.check()?;
     let created = doctors::upsert(ctx.db, id, &profile, &appointments::instant_text(ctx.now))?;
     let d = doctors::get(ctx.db, id)?;
@@ -252,7 +250,7 @@ pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
     };
     let outcome = appointments::request(
         ctx.db,
-        &ctx.policy,
+        &ctx.settings.policy,
         ctx.now,
         &me,
         &NewRequest {
@@ -407,7 +405,13 @@ pub fn care(req: &Request, ctx: &Ctx, patient: &str) -> Reply {
             ))
         }
     };
-    let basis = care::basis(ctx.db, ctx.now, ctx.policy.care_window, &doctor, patient)?;
+    let basis = care::basis(
+        ctx.db,
+        ctx.now,
+        ctx.settings.policy.care_window,
+        &doctor,
+        patient,
+    )?;
     ctx.audit.record(
         ctx.db,
         "read",
@@ -493,7 +497,7 @@ pub fn act(req: &Request, ctx: &Ctx, id: &str, action: Action) -> Reply {
         id,
         appointments::transition(
             ctx.db,
-            &ctx.policy,
+            &ctx.settings.policy,
             ctx.now,
             &me,
             id,
@@ -512,7 +516,7 @@ pub fn reschedule(req: &Request, ctx: &Ctx, id: &str) -> Reply {
         ctx,
         "update",
         id,
-        appointments::reschedule(ctx.db, &ctx.policy, ctx.now, &me, id, starts_at),
+        appointments::reschedule(ctx.db, &ctx.settings.policy, ctx.now, &me, id, starts_at),
     )?;
     Ok(json(StatusCode::OK, &a))
 }
@@ -573,10 +577,10 @@ pub fn create_feed(ctx: &Ctx) -> Reply {
     }
     let token = calendar::create(ctx.db, ctx.now, &me.id, me.role)?;
     let path = format!("/api/booking/calendar.ics?token={token}");
-    let url = if ctx.app_url.is_empty() {
+    let url = if ctx.settings.app_url.is_empty() {
         path.clone()
     } else {
-        format!("{}{path}", ctx.app_url.trim_end_matches('/'))
+        format!("{}{path}", ctx.settings.app_url.trim_end_matches('/'))
     };
     Ok(json(
         StatusCode::CREATED,
@@ -631,7 +635,7 @@ pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
                 .cloned()
                 .unwrap_or_else(|| "your doctor".into())
         },
-        &ctx.app_url,
+        &ctx.settings.app_url,
     );
     let resp = with_body(
         StatusCode::OK,

@@ -42,9 +42,7 @@ pub struct Ctx<'a> {
     /// feeds are not served, and a disabled account's calendar feed stops.
     pub revocations: Revocations,
     pub now: jiff::Timestamp,
-    pub policy: Policy,
-    /// The app's public origin, for calendar feed URLs (may be empty: then paths are relative).
-    pub app_url: String,
+    pub settings: Settings,
     /// This request's access-log writer (who is acting, the request's id).
     pub audit: service_kit::audit::Recorder,
 }
@@ -173,15 +171,13 @@ impl service_kit::spin::SpinService for Booking {
         kit: &'a service_kit::spin::Kit,
     ) -> Result<Ctx<'a>, Problem> {
         let (principal, revocations) = kit.authenticate(req).await?;
-        let Settings { policy, app_url } = Settings::from_vars(kit.vars());
         Ok(Ctx {
             db: kit.db()?,
             audit: kit.recorder(&principal),
             principal,
             revocations,
             now: kit.now,
-            policy,
-            app_url,
+            settings: Settings::from_vars(kit.vars()),
         })
     }
 }

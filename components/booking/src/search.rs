@@ -58,27 +58,19 @@ fn like_pattern(s: &str) -> String {
 /// What is taken, by doctor: active start instants (RFC 3339 text, as stored).
 type Taken = HashMap<String, HashSet<String>>;
 
-fn taken_of<'t>(taken: &'t Taken, doctor: &Doctor) -> Option<&'t HashSet<String>> {
-    taken.get(&doctor.id)
-}
-
-/// The free slots of `doctor` in `[from, to)`, given what is taken.
-fn free_in(
-    now: Timestamp,
-    doctor: &Doctor,
-    from: Timestamp,
-    to: Timestamp,
+/// `slots` less those `taken`.
+fn without(
+    mut slots: Vec<crate::schedule::Slot>,
     taken: Option<&HashSet<String>>,
 ) -> Vec<crate::schedule::Slot> {
-    let from = from.max(now);
-    let mut slots = doctor.schedule().slots(from, to);
     if let Some(taken) = taken {
         slots.retain(|s| !taken.contains(&appointments::instant_text(s.start)));
     }
     slots
 }
 
-/// The free slots of `doctor` in `[from, to)`: one query for what is taken.
+/// The free slots of `doctor` in `[from, to)`: one query for what is taken, none when the
+/// hours have no slot there.
 pub fn free_slots(
     db: &dyn Db,
     now: Timestamp,
@@ -86,11 +78,13 @@ pub fn free_slots(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<crate::schedule::Slot>, Problem> {
-    if doctor.schedule().slots(from.max(now), to).is_empty() {
-        return Ok(Vec::new());
+    let from = from.max(now);
+    let slots = doctor.schedule().slots(from, to);
+    if slots.is_empty() {
+        return Ok(slots);
     }
-    let taken = appointments::taken(db, now, &[doctor.id.as_str()], from.max(now), to)?;
-    Ok(free_in(now, doctor, from, to, taken_of(&taken, doctor)))
+    let taken = appointments::taken(db, now, &[doctor.id.as_str()], from, to)?;
+    Ok(without(slots, taken.get(&doctor.id)))
 }
 
 /// The first free slot of `doctor` from `now` to `horizon`, given what is taken: the hours
@@ -143,8 +137,8 @@ fn local_day(doctor: &Doctor, day: Date) -> Result<(Timestamp, Timestamp), Probl
     Ok((start, end))
 }
 
-/// Every zone's `day` lies inside this UTC window (offsets are within ±26 hours of UTC
-/// midnight), so one query covers a whole batch of doctors.
+/// Every zone's `day` lies inside this UTC window (UTC offsets are within -12 to +14 hours; 26
+/// hours either side leaves room), so one query covers a whole batch of doctors.
 fn any_zone_day(day: Date) -> Result<(Timestamp, Timestamp), Problem> {
     let utc = |d: Date| {
         d.to_zoned(jiff::tz::TimeZone::UTC)
@@ -244,7 +238,8 @@ pub fn search(
             after = Some(key.clone());
             if let Some(day) = q.available_on {
                 let (start, end) = local_day(&doctor, day)?;
-                if free_in(now, &doctor, start, end, taken_of(&taken, &doctor)).is_empty() {
+                let slots = doctor.schedule().slots(start.max(now), end);
+                if without(slots, taken.get(&doctor.id)).is_empty() {
                     continue;
                 }
             }
@@ -278,7 +273,7 @@ pub fn search(
     let items = found
         .into_iter()
         .map(|(_, doctor)| {
-            let next_free_slot = first_free(now, &doctor, horizon, taken_of(&taken, &doctor))
+            let next_free_slot = first_free(now, &doctor, horizon, taken.get(&doctor.id))
                 .map(appointments::instant_text);
             Found {
                 doctor,

@@ -2,7 +2,6 @@
 //! ±9999, day 31 of February, limits past u32, offsets far out — booking answers a 2xx or a
 //! named 4xx, never a 5xx. (`available_on=9999-12-31` was a 500 once: the day has no tomorrow.)
 
-use booking::appointments::Policy;
 use booking::Ctx;
 use proptest::prelude::*;
 use service_kit::db::SqliteDb;
@@ -22,8 +21,7 @@ fn status(db: &SqliteDb, principal: Principal, path: &str) -> u16 {
         principal,
         revocations: Revocations::default(),
         now,
-        policy: Policy::default(),
-        app_url: String::new(),
+        settings: Default::default(),
         audit,
     };
     let req = http::Request::builder().uri(path).body(vec![]).unwrap();

@@ -102,7 +102,7 @@ mod spin_entry {
             } else {
                 format!("http://{service}.spin.internal")
             };
-            let url = format!("{}{}", base.trim_end_matches('/'), path);
+            let url = format!("{base}{path}");
             let result: Result<spin_sdk::http::Response, _> =
                 spin_sdk::http::send(spin_sdk::http::Request::get(url).build()).await;
             out.push(match result {

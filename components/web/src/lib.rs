@@ -4,7 +4,7 @@
 //! `/api/docs` (a vendored Swagger UI).
 
 use http::{header, HeaderValue, StatusCode};
-use service_kit::http::{with_body, Method, Reply, Request, Response};
+use service_kit::http::{with_body, Method, Reply, Request};
 use service_kit::router::{Routes, Service};
 use service_kit::Problem;
 use std::path::{Component, Path, PathBuf};
@@ -36,16 +36,6 @@ impl Service for Web {
             .get("/{*path}", |r, f, _| serve(r, &f.root))
             .route(Method::HEAD, "/{*path}", |r, f, _| serve(r, &f.root))
     }
-}
-
-/// Serves `req` from the directory `root`.
-pub fn serve_from(req: &Request, root: &Path) -> Response {
-    service_kit::router::dispatch::<Web>(
-        req,
-        &Files {
-            root: root.to_path_buf(),
-        },
-    )
 }
 
 fn openapi() -> Reply {
@@ -138,11 +128,13 @@ impl service_kit::spin::SpinService for Web {
 mod tests {
     use super::*;
 
-    fn get(path: &str) -> Response {
+    fn get(path: &str) -> service_kit::http::Response {
         let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
-        serve_from(
+        handle(
             &http::Request::builder().uri(path).body(vec![]).unwrap(),
-            root,
+            &Files {
+                root: root.to_path_buf(),
+            },
         )
     }
 

@@ -25,17 +25,13 @@ pub trait Service {
     }
 }
 
-/// Routes `req` through `S`'s table with `ctx`: the native entry every test uses, and what the
-/// Spin entry calls once it has the context.
+/// Routes `req` through `S`'s table with `ctx`: the native entry every test uses.
 pub fn dispatch<S: Service>(req: &Request, ctx: &S::Ctx<'_>) -> Response {
-    let routes = S::routes();
-    finish(routes.find(req).and_then(|found| match found {
-        Found::Health => Ok(health(routes.service)),
-        Found::Route(route, params) => {
-            S::prepare(ctx)?;
-            route.call(req, ctx, &params)
-        }
-    }))
+    match S::routes().find(req) {
+        Ok(Found::Health) => health(S::NAME),
+        Ok(Found::Route(route)) => route.run::<S>(req, ctx),
+        Err(p) => crate::http::problem_response(&p),
+    }
 }
 
 /// The liveness answer: no database, no token — the baseline benchmarks compare against.
@@ -74,24 +70,25 @@ pub struct Route<C> {
     endpoint: Endpoint<C>,
 }
 
-impl<C> Route<C> {
-    /// Whether this is the built-in health route (answered without a context).
-    pub fn is_health(&self) -> bool {
-        matches!(self.endpoint, Endpoint::Health)
-    }
-
-    pub fn call(&self, req: &Request, ctx: &C, params: &Params) -> Reply {
-        match &self.endpoint {
-            Endpoint::Health => Ok(health("")),
-            Endpoint::Handler(h) => h(req, ctx, params),
-        }
-    }
+/// What a request matched: the health route (answered without a context), or a handler.
+pub enum Found<C> {
+    Health,
+    Route(Matched<C>),
 }
 
-/// What a request matched.
-pub enum Found<'r, C> {
-    Health,
-    Route(&'r Route<C>, Params),
+/// A matched handler route: its pattern, its handler, the parameters the path gave.
+pub struct Matched<C> {
+    pub path: &'static str,
+    handler: Handler<C>,
+    params: Params,
+}
+
+impl<C> Matched<C> {
+    /// Runs the service's `prepare`, then the handler: what both entries (native and Spin) do
+    /// once they have the context.
+    pub fn run<'c, S: Service<Ctx<'c> = C>>(&self, req: &Request, ctx: &C) -> Response {
+        finish(S::prepare(ctx).and_then(|()| (self.handler)(req, ctx, &self.params)))
+    }
 }
 
 /// A service's route table.
@@ -150,7 +147,7 @@ impl<C> Routes<C> {
 
     /// The route `req` names: 404 when no pattern matches its path, 405 with `Allow` when one
     /// does but not for its method. Empty segments (`//`, a trailing `/`) are ignored.
-    pub fn find(&self, req: &Request) -> Result<Found<'_, C>, Problem> {
+    pub fn find(&self, req: &Request) -> Result<Found<C>, Problem> {
         let mut paths = matchit::Router::new();
         let mut patterns: Vec<&'static str> = Vec::new();
         for r in &self.routes {
@@ -184,8 +181,19 @@ impl<C> Routes<C> {
         );
         let on_path = || self.routes.iter().filter(move |r| r.path == pattern);
         match on_path().find(|r| r.method == *req.method()) {
-            Some(r) if r.is_health() => Ok(Found::Health),
-            Some(r) => Ok(Found::Route(r, params)),
+            Some(Route {
+                endpoint: Endpoint::Health,
+                ..
+            }) => Ok(Found::Health),
+            Some(Route {
+                endpoint: Endpoint::Handler(handler),
+                path,
+                ..
+            }) => Ok(Found::Route(Matched {
+                path,
+                handler: *handler,
+                params,
+            })),
             None => {
                 let allow: Vec<&str> = on_path().map(|r| r.method.as_str()).collect();
                 Err(Problem::method_not_allowed().with_allow(allow.join(", ")))
@@ -340,9 +348,7 @@ mod tests {
         let t = table();
         let r = match t.find(&req(method, path)) {
             Ok(Found::Health) => health("demo"),
-            Ok(Found::Route(route, params)) => {
-                finish(route.call(&req(Method::GET, path), &Ctx, &params))
-            }
+            Ok(Found::Route(m)) => finish((m.handler)(&req(Method::GET, path), &Ctx, &m.params)),
             Err(p) => crate::http::problem_response(&p),
         };
         let allow = r

@@ -355,16 +355,17 @@ pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
         use crate::router::Found;
         let kit = Kit::new(S::NAME);
         let routes = S::routes();
-        let (route, params) = match routes.find(&req) {
+        let route = match routes.find(&req) {
             Ok(Found::Health) => return crate::router::health(S::NAME),
-            Ok(Found::Route(route, params)) => (route, params),
+            Ok(Found::Route(route)) => route,
             Err(p) => return problem_response(&p),
         };
-        let ctx = match S::context(&req, route.path, &kit).await {
-            Ok(ctx) => ctx,
-            Err(p) => return problem_response(&p),
+        // Bound, not the block's tail: the context borrows `kit`, which must outlive it.
+        let response = match S::context(&req, route.path, &kit).await {
+            Ok(ctx) => route.run::<S>(&req, &ctx),
+            Err(p) => problem_response(&p),
         };
-        crate::http::finish(S::prepare(&ctx).and_then(|()| route.call(&req, &ctx, &params)))
+        response
     })
     .await
 }
