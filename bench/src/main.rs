@@ -11,6 +11,8 @@
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
 
+mod sqlite;
+
 use base64::Engine;
 use blackbox::{date_in, get, new_patient, post, put, send_json_with};
 use serde_json::{json, Value};
@@ -25,6 +27,8 @@ struct Figures {
     p50: Duration,
     p90: Duration,
     p99: Duration,
+    /// Where the time went inside the host, when the bench runs it (not against HEALTHE_URL).
+    inside: Option<test_host::stats::Totals>,
 }
 
 /// Requests sent before each measurement, not counted.
@@ -45,6 +49,7 @@ fn measure(
     for _ in 0..WARM_UP {
         assert_eq!(request(), expect, "{name}: warm-up request failed");
     }
+    test_host::stats::reset();
     let started = Instant::now();
     let per_thread = total / threads;
     let mut latencies: Vec<Duration> = std::thread::scope(|s| {
@@ -68,6 +73,7 @@ fn measure(
             .collect()
     });
     let elapsed = started.elapsed();
+    let inside = test_host::stats::totals();
     latencies.sort();
     Figures {
         name: name.to_string(),
@@ -75,17 +81,45 @@ fn measure(
         p50: percentile(&latencies, 0.5),
         p90: percentile(&latencies, 0.9),
         p99: percentile(&latencies, 0.99),
+        inside: (inside.requests > 0).then_some(inside),
+    }
+}
+
+/// Per request, the mean time in each part the host measures (instances made by chaining count
+/// as requests of their own), and how many host calls of each kind a request made.
+fn print_inside(figures: &[Figures]) {
+    if figures.iter().all(|f| f.inside.is_none()) {
+        return;
+    }
+    println!("\ninside the host, mean per request (calls per request in brackets):");
+    let kinds = test_host::stats::ALL;
+    print!("{:<48}", "scenario");
+    for k in kinds {
+        print!(" {:>16}", format!("{k:?}"));
+    }
+    println!();
+    for f in figures {
+        let Some(t) = &f.inside else { continue };
+        print!("{:<48}", f.name);
+        for (_, nanos, count) in &t.by_kind {
+            let per = *nanos as f64 / t.requests as f64 / 1000.0;
+            print!(
+                " {:>16}",
+                format!("{per:.0}µs ({:.1})", *count as f64 / t.requests as f64)
+            );
+        }
+        println!();
     }
 }
 
 fn print(figures: &[Figures], baseline: &Figures) {
     println!(
-        "{:<40} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
+        "{:<48} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12}",
         "scenario", "req/s", "p50", "p90", "p99", "p50 vs base", "req/s vs base"
     );
     for f in figures {
         println!(
-            "{:<40} {:>10.0} {:>10.2?} {:>10.2?} {:>10.2?} {:>11.2}x {:>11.0}%",
+            "{:<48} {:>10.0} {:>10.2?} {:>10.2?} {:>10.2?} {:>11.2}x {:>11.0}%",
             f.name,
             f.per_second,
             f.p50,
@@ -95,6 +129,7 @@ fn print(figures: &[Figures], baseline: &Figures) {
             100.0 * f.per_second / baseline.per_second
         );
     }
+    print_inside(figures);
 }
 
 fn diagnosis() {
@@ -537,5 +572,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "audit") {
         audit();
+    }
+    if all || which.iter().any(|w| w == "sqlite") {
+        sqlite::run();
     }
 }

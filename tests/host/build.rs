@@ -41,6 +41,9 @@ fn main() {
         import fermyon:spin/key-value@2.0.0;
         import fermyon:spin/variables@2.0.0;
     ",
+    // Async on the host, as Spin's are: SQLite statements run on tokio's blocking pool
+    // (`spawn_blocking`, spin-sqlite-inproc), key-value calls in `block_in_place`.
+    imports: {{ default: async }},
     with: {{
         "fermyon:spin/sqlite.connection": crate::spin_host::SqliteConnection,
         "fermyon:spin/key-value.store": crate::spin_host::KvStore,

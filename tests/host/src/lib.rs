@@ -12,6 +12,7 @@ pub mod runtime_config;
 pub mod server;
 pub mod spin_host;
 pub mod state;
+pub mod stats;
 pub mod variables;
 
 /// Bindings of Spin's host interfaces, generated from the `spin-sdk` crate's WIT (see build.rs).

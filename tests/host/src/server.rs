@@ -56,8 +56,9 @@ pub struct RunningHost {
 pub fn spawn(opts: AppOptions, listen: SocketAddr) -> Result<RunningHost> {
     let (tx, rx) = std::sync::mpsc::channel::<Result<SocketAddr>>();
     std::thread::spawn(move || {
+        // Spin runs on `#[tokio::main]`: one worker per core, blocking host calls (SQLite,
+        // key-value) moved off them with `spawn_blocking`, as here in spin_host.rs.
         let rt = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(8)
             .enable_all()
             .build()
         {

@@ -6,11 +6,15 @@
 
 use crate::bindings::fermyon::spin::{key_value, sqlite, variables};
 use crate::state::HostState;
+use crate::stats::{add, Kind};
 use rusqlite::types::{ToSqlOutput, ValueRef};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::task::{block_in_place, spawn_blocking};
 use wasmtime::component::Resource;
 
-/// An open `fermyon:spin/sqlite.connection`.
-pub struct SqliteConnection(rusqlite::Connection);
+/// An open `fermyon:spin/sqlite.connection`, shared with the blocking thread running a statement.
+pub struct SqliteConnection(Arc<Mutex<rusqlite::Connection>>);
 
 /// An open `fermyon:spin/key-value.store`: the store's shared connection.
 pub struct KvStore {
@@ -32,33 +36,53 @@ pub const KV_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
 impl sqlite::Host for HostState {}
 
 impl sqlite::HostConnection for HostState {
-    fn open(&mut self, database: String) -> Result<Resource<SqliteConnection>, sqlite::Error> {
-        let Some(path) = self.component.sqlite.get(&database) else {
+    async fn open(
+        &mut self,
+        database: String,
+    ) -> Result<Resource<SqliteConnection>, sqlite::Error> {
+        let Some(path) = self.component.sqlite.get(&database).cloned() else {
             return Err(sqlite::Error::AccessDenied);
         };
-        let conn =
-            rusqlite::Connection::open(path).map_err(|e| sqlite::Error::Io(e.to_string()))?;
+        let t = Instant::now();
+        let conn = spawn_blocking(move || rusqlite::Connection::open(path))
+            .await
+            .map_err(|e| sqlite::Error::Io(e.to_string()))?
+            .map_err(|e| sqlite::Error::Io(e.to_string()))?;
+        add(Kind::SqliteOpen, t);
         self.table
-            .push(SqliteConnection(conn))
+            .push(SqliteConnection(Arc::new(Mutex::new(conn))))
             .map_err(|e| sqlite::Error::Io(e.to_string()))
     }
 
-    fn execute(
+    async fn execute(
         &mut self,
         conn: Resource<SqliteConnection>,
         statement: String,
         parameters: Vec<sqlite::Value>,
     ) -> Result<sqlite::QueryResult, sqlite::Error> {
-        let conn = &self
+        let conn = self
             .table
             .get(&conn)
             .map_err(|_| sqlite::Error::InvalidConnection)?
-            .0;
-        execute(conn, &statement, &parameters).map_err(|e| sqlite::Error::Io(e.to_string()))
+            .0
+            .clone();
+        let t = Instant::now();
+        let done = spawn_blocking(move || {
+            let conn = conn.lock().map_err(|_| sqlite::Error::InvalidConnection)?;
+            execute(&conn, &statement, &parameters).map_err(|e| sqlite::Error::Io(e.to_string()))
+        })
+        .await
+        .map_err(|e| sqlite::Error::Io(e.to_string()))?;
+        add(Kind::SqliteExecute, t);
+        done
     }
 
-    fn drop(&mut self, conn: Resource<SqliteConnection>) -> wasmtime::Result<()> {
+    // The connection closes here, on the request's thread, as Spin's does when the guest drops
+    // it: in WAL mode the last close checkpoints (see docs/storage.md).
+    async fn drop(&mut self, conn: Resource<SqliteConnection>) -> wasmtime::Result<()> {
+        let t = Instant::now();
         self.table.delete(conn)?;
+        add(Kind::SqliteClose, t);
         Ok(())
     }
 }
@@ -114,7 +138,7 @@ fn kv_err(e: impl std::fmt::Display) -> key_value::Error {
 }
 
 impl key_value::HostStore for HostState {
-    fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
+    async fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
         let Some(conn) = self.component.key_value.get(&label) else {
             return Err(key_value::Error::AccessDenied);
         };
@@ -122,77 +146,117 @@ impl key_value::HostStore for HostState {
         self.table.push(KvStore { conn, label }).map_err(kv_err)
     }
 
-    fn get(
+    async fn get(
         &mut self,
         store: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let conn = s.conn()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
-            .map_err(kv_err)?;
-        let mut rows = stmt.query([&s.label, &key]).map_err(kv_err)?;
-        match rows.next().map_err(kv_err)? {
-            Some(row) => Ok(Some(row.get(0).map_err(kv_err)?)),
-            None => Ok(None),
-        }
+        let t = Instant::now();
+        let done = block_in_place(|| {
+            let conn = s.conn()?;
+            let mut stmt = conn
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
+                .map_err(kv_err)?;
+            let mut rows = stmt.query([&s.label, &key]).map_err(kv_err)?;
+            match rows.next().map_err(kv_err)? {
+                Some(row) => Ok(Some(row.get(0).map_err(kv_err)?)),
+                None => Ok(None),
+            }
+        });
+        add(Kind::KeyValue, t);
+        done
     }
 
-    fn set(
+    async fn set(
         &mut self,
         store: Resource<KvStore>,
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        s.conn()?
-            .execute(
-                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![s.label, key, value],
-            )
-            .map_err(kv_err)?;
-        Ok(())
+        let t = Instant::now();
+        let done = block_in_place(|| {
+            s.conn()?
+                .execute(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                    rusqlite::params![s.label, key, value],
+                )
+                .map_err(kv_err)?;
+            Ok(())
+        });
+        add(Kind::KeyValue, t);
+        done
     }
 
-    fn delete(&mut self, store: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
+    async fn delete(
+        &mut self,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        s.conn()?
-            .execute(
-                "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
-                [&s.label, &key],
-            )
-            .map_err(kv_err)?;
-        Ok(())
+        let t = Instant::now();
+        let done = block_in_place(|| {
+            s.conn()?
+                .execute(
+                    "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
+                    [&s.label, &key],
+                )
+                .map_err(kv_err)?;
+            Ok(())
+        });
+        add(Kind::KeyValue, t);
+        done
     }
 
-    fn exists(&mut self, store: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
-        Ok(self.get(store, key)?.is_some())
+    async fn exists(
+        &mut self,
+        store: Resource<KvStore>,
+        key: String,
+    ) -> Result<bool, key_value::Error> {
+        Ok(self.get(store, key).await?.is_some())
     }
 
-    fn get_keys(&mut self, store: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
+    async fn get_keys(
+        &mut self,
+        store: Resource<KvStore>,
+    ) -> Result<Vec<String>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let conn = s.conn()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
-            .map_err(kv_err)?;
-        let keys = stmt
-            .query_map([&s.label], |r| r.get::<_, String>(0))
-            .map_err(kv_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(kv_err)?;
-        Ok(keys)
+        let t = Instant::now();
+        let done = block_in_place(|| {
+            let conn = s.conn()?;
+            let mut stmt = conn
+                .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
+                .map_err(kv_err)?;
+            let keys = stmt
+                .query_map([&s.label], |r| r.get::<_, String>(0))
+                .map_err(kv_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(kv_err)?;
+            Ok(keys)
+        });
+        add(Kind::KeyValue, t);
+        done
     }
 
-    fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
     }
 }
 
 impl variables::Host for HostState {
-    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+    async fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        let t = Instant::now();
+        let value = self.variable(name);
+        add(Kind::Variables, t);
+        value
+    }
+}
+
+impl HostState {
+    fn variable(&mut self, name: String) -> Result<String, variables::Error> {
         // Spin checks the name's shape first: lower-case letters, digits and underscores.
         if name.is_empty()
             || !name

@@ -68,6 +68,18 @@ impl WasiHttpHooks for Outbound {
         fut: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         drop(fut);
+        let started = std::time::Instant::now();
+        let sending = Box::into_pin(self.send(request));
+        Box::new(async move {
+            let answer = sending.await;
+            crate::stats::add(crate::stats::Kind::Outbound, started);
+            answer
+        })
+    }
+}
+
+impl Outbound {
+    fn send(&mut self, request: http::Request<WasiBody>) -> SendFuture {
         let uri = request.uri().clone();
         let scheme = uri.scheme_str().unwrap_or("http").to_string();
         let host = uri.host().unwrap_or("").to_string();
