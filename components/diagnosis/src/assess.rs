@@ -290,28 +290,37 @@ fn from_row(row: Row<'_>) -> Result<Assessment, Problem> {
 
 const COLUMNS: &str = "id, subject_id, requested_by, requester_role, kind, model_id, model_version, inputs, outputs, created_at";
 
-/// One assessment, if the caller is its subject or asked for it. Anyone else gets 404: whether it
-/// exists is not theirs to know.
-pub fn get(ctx: &Ctx, id: &str) -> Result<Assessment, Problem> {
-    let me = ctx.principal.user()?;
-    let rows = ctx.db.execute(
-        &format!("SELECT {COLUMNS} FROM diagnosis_assessments WHERE id = ?1 AND (subject_id = ?2 OR requested_by = ?2)"),
-        params![id, me.sub.as_str()],
-    )?;
-    rows.first()
-        .map(from_row)
-        .transpose()?
-        .ok_or_else(|| Problem::not_found("no such assessment"))
+/// What a read of one assessment by id found, for the caller.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The caller is its subject or asked for it.
+    Theirs(Assessment),
+    /// It exists and is someone else's: the caller gets 404 (whether it exists is not theirs to
+    /// know), and the access log records the refusal against `subject`.
+    Others { subject: String },
+    Missing,
 }
 
-/// Whose assessment `id` is, whoever asks: only for the access log, so a refused read is
-/// recorded against the patient it was aimed at.
-pub fn subject_of(ctx: &Ctx, id: &str) -> Result<Option<String>, Problem> {
+/// One assessment by id, and whether it is the caller's: one statement.
+pub fn lookup(ctx: &Ctx, id: &str) -> Result<Lookup, Problem> {
+    let me = ctx.principal.user()?;
     let rows = ctx.db.execute(
-        "SELECT subject_id FROM diagnosis_assessments WHERE id = ?",
-        params![id],
+        &format!(
+            "SELECT {COLUMNS}, (subject_id = ?2 OR requested_by = ?2) AS theirs \
+             FROM diagnosis_assessments WHERE id = ?1"
+        ),
+        params![id, me.sub.as_str()],
     )?;
-    Ok(rows.first().map(|r| r.get("subject_id")).transpose()?)
+    let Some(row) = rows.first() else {
+        return Ok(Lookup::Missing);
+    };
+    if row.get::<bool>("theirs")? {
+        Ok(Lookup::Theirs(from_row(row)?))
+    } else {
+        Ok(Lookup::Others {
+            subject: row.get("subject_id")?,
+        })
+    }
 }
 
 /// The caller's assessments (as subject, or as the one who asked), newest first.

@@ -128,15 +128,14 @@ pub fn list(req: &Request, ctx: &Ctx) -> Reply {
 
 pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let resource = format!("assessment/{id}");
-    let a = match assess::get(ctx, id) {
-        Ok(a) => a,
-        Err(p) => {
-            if let Some(subject) = assess::subject_of(ctx, id)? {
-                ctx.audit
-                    .record(ctx.db, "read", &resource, Some(&subject), Outcome::Denied)?;
-            }
-            return Err(p);
+    let a = match assess::lookup(ctx, id)? {
+        assess::Lookup::Theirs(a) => a,
+        assess::Lookup::Others { subject } => {
+            ctx.audit
+                .record(ctx.db, "read", &resource, Some(&subject), Outcome::Denied)?;
+            return Err(Problem::not_found("no such assessment"));
         }
+        assess::Lookup::Missing => return Err(Problem::not_found("no such assessment")),
     };
     ctx.audit.record(
         ctx.db,

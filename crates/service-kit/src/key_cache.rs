@@ -125,27 +125,49 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS kit_auth_state (
     fetched_at INTEGER NOT NULL
 )";
 
-/// This service's cached entry. The table is made on first use (it is the kit's, not a
-/// service's migration), and is keyed by service so labels may share one database.
+/// This service's cached entry, and in the same statement its schema version, noted on the
+/// connection for `migrate::apply` (every request reads both; one statement where one will do).
+/// The table is made on first use (it is the kit's, not a service's migration), and is keyed by
+/// service so labels may share one database.
 pub fn read(db: &dyn Db, service: &str) -> Result<Option<Cached>, Problem> {
-    let rows = match db.execute(
-        "SELECT state, fetched_at FROM kit_auth_state WHERE service = ?",
-        &[Value::from(service)],
-    ) {
-        Ok(rows) => rows,
-        Err(e) if e.is_missing_table() => return Ok(None),
+    let rows = match db.execute(READ_WITH_SCHEMA, &[Value::from(service)]) {
+        Ok(rows) => {
+            if let Some(v) = rows
+                .first()
+                .and_then(|r| r.get::<i64>("schema_version").ok())
+            {
+                db.note_schema_version(service, v);
+            }
+            rows
+        }
+        // A new database: one of the two tables is still missing. Ask for the entry alone.
+        Err(e) if e.is_missing_table() => match db.execute(READ, &[Value::from(service)]) {
+            Ok(rows) => rows,
+            Err(e) if e.is_missing_table() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        },
         Err(e) => return Err(e.into()),
     };
     let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let text: String = row.get("state")?;
+    let Ok(text) = row.get::<String>("state") else {
+        return Ok(None); // the LEFT JOIN found no entry
+    };
     // An unreadable entry is no entry: it is refetched and overwritten.
     Ok(serde_json::from_str(&text).ok().map(|state| Cached {
         state,
         fetched_at: row.get("fetched_at").unwrap_or(i64::MAX),
     }))
 }
+
+const READ: &str = "SELECT state, fetched_at FROM kit_auth_state WHERE service = ?1";
+
+/// One row always: the entry's columns (NULL without an entry) and the schema version.
+const READ_WITH_SCHEMA: &str = "\
+    SELECT k.state, k.fetched_at, \
+           (SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE service = ?1) AS schema_version \
+    FROM (SELECT 1) LEFT JOIN kit_auth_state AS k ON k.service = ?1";
 
 /// Keeps a freshly fetched state. One upsert.
 pub fn store(db: &dyn Db, service: &str, state: &AuthState, now: i64) -> Result<(), Problem> {
@@ -185,6 +207,65 @@ mod tests {
             keys: jwks(seed),
             revocations: Revocations::default(),
         }
+    }
+
+    /// A `Db` that counts the statements it runs.
+    struct Counting<'a>(&'a SqliteDb, std::cell::Cell<usize>);
+
+    impl crate::db::Db for Counting<'_> {
+        fn execute(
+            &self,
+            sql: &str,
+            params: &[Value],
+        ) -> Result<crate::db::Rows, crate::db::DbError> {
+            self.1.set(self.1.get() + 1);
+            self.0.execute(sql, params)
+        }
+        fn known_schema_version(&self, service: &str) -> Option<i64> {
+            self.0.known_schema_version(service)
+        }
+        fn note_schema_version(&self, service: &str, version: i64) {
+            self.0.note_schema_version(service, version)
+        }
+    }
+
+    #[test]
+    fn the_key_cache_read_carries_the_schema_version_so_migrations_cost_no_statement() {
+        const M: &[crate::migrate::Migration] = &[crate::migrate::Migration::from_file(
+            "0001_t.sql",
+            "CREATE TABLE t (id TEXT PRIMARY KEY)",
+        )];
+        // A new database: nothing cached, both tables missing; the first request migrates.
+        let conn = SqliteDb::open_in_memory();
+        assert!(read(&conn, "svc").unwrap().is_none());
+        assert_eq!(conn.known_schema_version("svc"), None);
+        crate::migrate::apply(&conn, "svc", M).unwrap();
+        store(&conn, "svc", &state(1), 100).unwrap();
+
+        // A later request (a fresh connection): one statement reads the entry and the version,
+        // and applying the migrations asks nothing more.
+        let dir = std::env::temp_dir().join(format!("kc-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let first = SqliteDb::open(&path);
+        crate::migrate::apply(&first, "svc", M).unwrap();
+        store(&first, "svc", &state(1), 100).unwrap();
+        let later = SqliteDb::open(&path);
+        let counting = Counting(&later, Default::default());
+        let got = read(&counting, "svc").unwrap().expect("cached");
+        assert_eq!(got.fetched_at, 100);
+        assert_eq!(counting.1.get(), 1);
+        assert_eq!(later.known_schema_version("svc"), Some(1));
+        crate::migrate::apply(&counting, "svc", M).unwrap();
+        assert_eq!(counting.1.get(), 1, "no statement for an up-to-date schema");
+        // Another service's version is not taken for this one's.
+        assert_eq!(later.known_schema_version("other"), None);
+        // With no entry yet but migrated, the version still comes back.
+        let other = SqliteDb::open(&path);
+        assert!(read(&other, "nobody").unwrap().is_none());
+        assert_eq!(other.known_schema_version("nobody"), Some(0));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn cached(seed: u8, fetched_at: i64) -> Cached {

@@ -78,19 +78,49 @@ async fn send(out: ResponseOutparam, response: Response) {
     }
 }
 
-/// A Spin SQLite database label behind the `Db` trait.
-pub struct SpinDb(sqlite::Connection);
+/// A Spin SQLite database label behind the `Db` trait: one connection, this request's.
+pub struct SpinDb {
+    conn: sqlite::Connection,
+    /// Whether [`crate::db::PER_CONNECTION`] has been issued: before the first statement that
+    /// may write, so a request that only reads spends no call on it.
+    set_up: std::cell::Cell<bool>,
+    schema: crate::db::SchemaNote,
+}
 
 impl SpinDb {
     pub fn open(label: &str) -> Result<Self, Problem> {
         sqlite::Connection::open(label)
-            .map(SpinDb)
+            .map(|conn| SpinDb {
+                conn,
+                set_up: std::cell::Cell::new(false),
+                schema: Default::default(),
+            })
             .map_err(|e| Problem::internal(format!("opening database label {label}: {e:?}")))
+    }
+
+    /// Best effort: a remote backend (libSQL) manages its own durability and may refuse it.
+    fn set_up(&self) {
+        if !self.set_up.replace(true) {
+            for pragma in crate::db::PER_CONNECTION {
+                let _ = self.conn.execute(pragma, &[]);
+            }
+        }
     }
 }
 
 impl Db for SpinDb {
+    fn known_schema_version(&self, service: &str) -> Option<i64> {
+        self.schema.get(service)
+    }
+
+    fn note_schema_version(&self, service: &str, version: i64) {
+        self.schema.set(service, version)
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        if crate::db::may_write(sql) {
+            self.set_up();
+        }
         let params: Vec<sqlite::Value> = params
             .iter()
             .map(|v| match v {
@@ -101,7 +131,7 @@ impl Db for SpinDb {
                 Value::Blob(b) => sqlite::Value::Blob(b.clone()),
             })
             .collect();
-        let result = self.0.execute(sql, &params).map_err(|e| match e {
+        let result = self.conn.execute(sql, &params).map_err(|e| match e {
             sqlite::Error::Io(msg) => DbError::from_message(msg),
             other => DbError::Other(format!("{other:?}")),
         })?;
