@@ -11,6 +11,8 @@
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
 
+mod lists;
+mod peer;
 mod sqlite;
 
 use base64::Engine;
@@ -23,12 +25,22 @@ use std::time::{Duration, Instant};
 
 struct Figures {
     name: String,
+    count: usize,
     per_second: f64,
     p50: Duration,
     p90: Duration,
     p99: Duration,
     /// Where the time went inside the host, when the bench runs it (not against HEALTHE_URL).
     inside: Option<test_host::stats::Totals>,
+}
+
+/// Concurrent clients, each with its own connection, as `wrk -c32` drives Spin in issue 13
+/// (`BENCH_CLIENTS`; 1 shows each part's cost without queueing).
+fn clients() -> usize {
+    std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32)
 }
 
 /// Requests sent before each measurement, not counted.
@@ -38,7 +50,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Runs `request` `total` times from `threads` threads; every answer must be `expect`.
+/// How long each scenario runs (`BENCH_SECONDS`, default 4): long enough that the figures
+/// repeat from run to run on this 2-core machine.
+fn seconds() -> Duration {
+    let s = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(4.0);
+    Duration::from_secs_f64(s)
+}
+
+/// Runs `request` from `threads` threads for [`seconds`] (at most `total` requests, for
+/// scenarios whose requests are used up); every answer must be `expect`.
 fn measure(
     name: &str,
     threads: usize,
@@ -50,20 +73,22 @@ fn measure(
         assert_eq!(request(), expect, "{name}: warm-up request failed");
     }
     test_host::stats::reset();
+    let budget = seconds();
+    let sent = AtomicUsize::new(0);
     let started = Instant::now();
-    let per_thread = total / threads;
     let mut latencies: Vec<Duration> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    (0..per_thread)
-                        .map(|_| {
-                            let t = Instant::now();
-                            let status = request();
-                            assert_eq!(status, expect, "{name}");
-                            t.elapsed()
-                        })
-                        .collect::<Vec<_>>()
+                    let mut mine = Vec::new();
+                    while started.elapsed() < budget && sent.fetch_add(1, Ordering::Relaxed) < total
+                    {
+                        let t = Instant::now();
+                        let status = request();
+                        assert_eq!(status, expect, "{name}");
+                        mine.push(t.elapsed());
+                    }
+                    mine
                 })
             })
             .collect();
@@ -77,6 +102,7 @@ fn measure(
     latencies.sort();
     Figures {
         name: name.to_string(),
+        count: latencies.len(),
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&latencies, 0.5),
         p90: percentile(&latencies, 0.9),
@@ -139,7 +165,8 @@ fn diagnosis() {
                          "egfr": 90, "diabetes": true, "smoker": false, "bp_tx": true, "statin": false});
     let pce = json!({"age": 55, "sex": "female", "race": "white_or_other", "total_cholesterol": 213, "hdl_cholesterol": 50,
                      "sbp": 120, "bp_treated": false, "smoker": false, "diabetes": false});
-    let (threads, total) = (4, 400);
+    let (threads, total) = (clients(), usize::MAX);
+    let floor = measure_floor(threads, total);
     let baseline = measure(
         "GET /api/diagnosis/health (baseline)",
         threads,
@@ -184,8 +211,42 @@ fn diagnosis() {
         201,
         || post("/api/diagnosis/heart", &pce, Some(&token)).status,
     );
+    // The peer, doing the same work: token check, readings checked against PREVENT's card, the
+    // ONNX graph, one SQLite insert.
+    let key = ed25519_dalek::SigningKey::from_bytes(&BENCH_SEED);
+    let peer = match peer::start(key.verifying_key().as_bytes()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("bench: peer skipped: {e}");
+            None
+        }
+    };
+    let peer_heart = peer.as_ref().map(|p| {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("{}/heart", p.url);
+        let bench_token = mint(&patient_sub(&token), Role::Patient);
+        measure(
+            "peer POST /heart (PREVENT; FastAPI, Python)",
+            threads,
+            total,
+            201,
+            || {
+                agent
+                    .post(&url)
+                    .header("authorization", &format!("Bearer {bench_token}"))
+                    .send_json(&prevent)
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            },
+        )
+    });
+    drop(peer);
     println!(
-        "\ndiagnosis over HTTP ({threads} client threads, {total} requests each, against {})",
+        "\ndiagnosis over HTTP ({threads} clients, {:?} each, against {})",
+        seconds(),
         blackbox::base_url()
     );
     // The baseline again, last, so drift during the run shows.
@@ -196,16 +257,42 @@ fn diagnosis() {
         200,
         || get("/api/diagnosis/health", None).status,
     );
-    let rows = [
+    plain_targets(
+        floor.as_ref(),
+        &baseline,
+        &[&authenticated, &models, &history],
+        &[&heart_prevent, &heart_pce],
+    );
+    if let Some(p) = &peer_heart {
+        let r = heart_prevent.per_second / p.per_second;
+        target(
+            "POST /api/diagnosis/heart (PREVENT) / peer, req/s",
+            r,
+            ">= 2",
+            r >= 2.0,
+        );
+        let r = heart_prevent.p99.as_secs_f64() / p.p50.as_secs_f64();
+        target(
+            "POST /api/diagnosis/heart (PREVENT) p99 / peer's p50",
+            r,
+            "<= 3",
+            r <= 3.0,
+        );
+    }
+    let mut rows: Vec<Figures> = floor.into_iter().collect();
+    let base = rows.len();
+    rows.extend([
         baseline,
         authenticated,
         models,
         history,
         heart_prevent,
         heart_pce,
-        again,
-    ];
-    print(&rows, &rows[0]);
+    ]);
+    rows.extend(peer_heart);
+    rows.push(again);
+    println!();
+    print(&rows, &rows[base]);
 
     // Native: what tract costs to prepare a model, against running a prepared one.
     let inputs = [
@@ -262,6 +349,108 @@ fn mint(sub: &str, role: Role) -> String {
         },
         &key,
     )
+}
+
+/// The subject a token names (its payload's `sub`), so the peer's token names the same patient.
+fn patient_sub(token: &str) -> String {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice::<Value>(&bytes).expect("JSON")["sub"]
+        .as_str()
+        .expect("sub")
+        .to_string()
+}
+
+/// The floor: `GET /hello` of the smallest spin-sdk component (bench/hello), served by its own
+/// app (bench/spin.toml) from a second host in this process, with the same engine settings.
+/// Against `HEALTHE_URL`, `BENCH_HELLO_URL` names a `spin up` of bench/spin.toml, if any.
+fn floor_url() -> Option<String> {
+    static URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if std::env::var_os("HEALTHE_URL").is_some() {
+            return std::env::var("BENCH_HELLO_URL").ok();
+        }
+        blackbox::base_url(); // builds the wasm, bench_hello.wasm among it
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let state =
+            std::env::temp_dir().join(format!("healthe-bench-floor-{}", std::process::id()));
+        let host = test_host::spawn(
+            test_host::AppOptions {
+                app_dir: dir.to_path_buf(),
+                runtime_config: None,
+                working_dir: state.clone(),
+                state_dir: state,
+                env: Default::default(),
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .map_err(|e| eprintln!("bench: the floor's host did not start: {e:#}"))
+        .ok()?;
+        Some(format!("http://{}/hello", host.addr))
+    })
+    .clone()
+}
+
+fn measure_floor(threads: usize, total: usize) -> Option<Figures> {
+    let url = floor_url()?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    Some(measure(
+        "GET /hello (spin-sdk hello: the floor)",
+        threads,
+        total,
+        200,
+        || {
+            agent
+                .get(&url)
+                .call()
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        },
+    ))
+}
+
+/// One of issue 13's targets, as measured in this run.
+fn target(what: &str, value: f64, goal: &str, met: bool) {
+    println!(
+        "  {what:<64} {value:>7.2}  (target {goal:<6}) {}",
+        if met { "met" } else { "NOT MET" }
+    );
+}
+
+fn plain_targets(
+    floor: Option<&Figures>,
+    plain: &Figures,
+    reads: &[&Figures],
+    writes: &[&Figures],
+) {
+    println!("\ntargets (issue 13), ratios in this run:");
+    if let Some(f) = floor {
+        let r = plain.per_second / f.per_second;
+        target(
+            &format!("{} / floor, req/s", plain.name),
+            r,
+            ">= 0.80",
+            r >= 0.8,
+        );
+    }
+    for read in reads {
+        let r = read.per_second / plain.per_second;
+        target(
+            &format!("{} / plain route, req/s", read.name),
+            r,
+            ">= 0.60",
+            r >= 0.6,
+        );
+    }
+    for w in writes {
+        let r = w.p99.as_secs_f64() / w.p50.as_secs_f64();
+        target(&format!("{} p99 / p50", w.name), r, "<= 5", r <= 5.0);
+    }
 }
 
 /// A small deterministic generator: the bench's choices repeat from run to run.
@@ -333,18 +522,20 @@ fn booking() {
         "every doctor has a week of slots"
     );
 
-    let (threads, total) = (4, 400);
+    // POSTs use distinct free slots 100.. of each doctor's week (the burst uses 0..60).
+    let (threads, total) = (clients(), 200 * 60);
+    let floor = measure_floor(threads, usize::MAX);
     let baseline = measure(
         "GET /api/booking/health (baseline)",
         threads,
-        total,
+        usize::MAX,
         200,
         || get("/api/booking/health", None).status,
     );
     let search = measure(
         "GET /api/booking/doctors (search, 20)",
         threads,
-        total,
+        usize::MAX,
         200,
         || {
             get(
@@ -378,16 +569,22 @@ fn booking() {
     let again = measure(
         "GET /api/booking/health (again)",
         threads,
-        total,
+        usize::MAX,
         200,
         || get("/api/booking/health", None).status,
     );
     println!(
-        "\nbooking over HTTP ({threads} client threads, {total} requests each, against {})",
+        "\nbooking over HTTP ({threads} clients, {:?} each, against {})",
+        seconds(),
         blackbox::base_url()
     );
-    let rows = [baseline, search, request, again];
-    print(&rows, &rows[0]);
+    let posted = request.count;
+    plain_targets(floor.as_ref(), &baseline, &[], &[&request]);
+    let mut rows: Vec<Figures> = floor.into_iter().collect();
+    let base = rows.len();
+    rows.extend([baseline, search, request, again]);
+    println!();
+    print(&rows, &rows[base]);
 
     // The burst: 20,000 attempts by distinct patients, each at a random one of the first 60
     // slots of a random doctor (12,000 slots), from 32 client threads at once.
@@ -476,7 +673,7 @@ fn booking() {
     );
     println!(
         "  afterwards: {active} active appointments (expected {}: the burst's, the POST scenario's and its warm-up's), double bookings found: {double_bookings}",
-        created + total + WARM_UP
+        created + posted + WARM_UP
     );
 }
 
@@ -572,6 +769,9 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "audit") {
         audit();
+    }
+    if all || which.iter().any(|w| w == "lists") {
+        lists::run();
     }
     if all || which.iter().any(|w| w == "sqlite") {
         sqlite::run();

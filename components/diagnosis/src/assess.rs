@@ -2,7 +2,7 @@
 
 use crate::engine::RiskEngine;
 use crate::Ctx;
-use risk_engine::{EvalError, Input, Value};
+use risk_types::{EvalError, Input, Value};
 use serde::{Deserialize, Serialize};
 use service_kit::db::Row;
 use service_kit::page::{Page, PageRequest};
@@ -294,10 +294,12 @@ const COLUMNS: &str = "id, subject_id, requested_by, requester_role, kind, model
 #[derive(Debug)]
 pub enum Lookup {
     /// The caller is its subject or asked for it.
-    Theirs(Assessment),
+    Theirs(Box<Assessment>),
     /// It exists and is someone else's: the caller gets 404 (whether it exists is not theirs to
     /// know), and the access log records the refusal against `subject`.
-    Others { subject: String },
+    Others {
+        subject: String,
+    },
     Missing,
 }
 
@@ -315,7 +317,7 @@ pub fn lookup(ctx: &Ctx, id: &str) -> Result<Lookup, Problem> {
         return Ok(Lookup::Missing);
     };
     if row.get::<bool>("theirs")? {
-        Ok(Lookup::Theirs(from_row(row)?))
+        Ok(Lookup::Theirs(Box::new(from_row(row)?)))
     } else {
         Ok(Lookup::Others {
             subject: row.get("subject_id")?,

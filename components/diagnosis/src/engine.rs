@@ -1,10 +1,10 @@
 //! The risk engine as diagnosis sees it: a trait, so the rules run natively against the engine
 //! crate in tests and against the composed `healthe:platform/risk-engine` import in wasm.
 
-use risk_engine::{EvalError, Input, Output};
+use risk_types::{EvalError, Input, Output};
 
 /// The risk engine's own card type is the one the API shows (`risk_engine::ModelCard`).
-pub use risk_engine::ModelCard as Card;
+pub use risk_types::ModelCard as Card;
 
 pub trait RiskEngine {
     fn cards(&self) -> Vec<Card>;
@@ -43,7 +43,7 @@ pub mod composed {
 
     /// The card as it crossed the component boundary, back in the engine's own type.
     fn from_wit(c: wit::ModelCard) -> Card {
-        use risk_engine::models::{InputKind, InputSpec, OutputSpec};
+        use risk_types::models::{InputKind, InputSpec, OutputSpec};
         Card {
             id: c.id,
             version: c.version,
@@ -100,9 +100,9 @@ pub mod composed {
                 .map(|i| wit::NamedInput {
                     name: i.name.clone(),
                     value: match &i.value {
-                        risk_engine::Value::Number(n) => wit::Value::Number(*n),
-                        risk_engine::Value::Flag(b) => wit::Value::Flag(*b),
-                        risk_engine::Value::Choice(c) => wit::Value::Choice(c.clone()),
+                        risk_types::Value::Number(n) => wit::Value::Number(*n),
+                        risk_types::Value::Flag(b) => wit::Value::Flag(*b),
+                        risk_types::Value::Choice(c) => wit::Value::Choice(c.clone()),
                     },
                     unit: i.unit.clone(),
                 })

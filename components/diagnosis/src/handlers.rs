@@ -129,7 +129,7 @@ pub fn list(req: &Request, ctx: &Ctx) -> Reply {
 pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let resource = format!("assessment/{id}");
     let a = match assess::lookup(ctx, id)? {
-        assess::Lookup::Theirs(a) => a,
+        assess::Lookup::Theirs(a) => *a,
         assess::Lookup::Others { subject } => {
             ctx.audit
                 .record(ctx.db, "read", &resource, Some(&subject), Outcome::Denied)?;

@@ -2,7 +2,7 @@
 //! where clinics differ, `true`/`false`, or a choice. Converted here into the model's units, so
 //! the record keeps the inputs as understood.
 
-use risk_engine::{Input, Value};
+use risk_types::{Input, Value};
 use serde_json::Value as Json;
 use service_kit::Problem;
 

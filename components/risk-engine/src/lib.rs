@@ -5,7 +5,7 @@
 #[cfg(feature = "engine")]
 pub mod engine;
 pub mod models;
-pub mod types;
+pub use risk_types::types;
 
 #[cfg(feature = "engine")]
 pub use engine::{cards, evaluate};

@@ -87,6 +87,11 @@ fn engine() -> Result<Engine> {
     if let Ok(cache) = wasmtime::Cache::from_file(None) {
         config.cache(Some(cache));
     }
+    // For `perf record` against the bench: names the compiled wasm functions in
+    // /tmp/perf-<pid>.map (Spin's `--profile` has the same effect through wasmtime).
+    if std::env::var_os("HEALTHE_HOST_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let engine = Engine::new(&config)?;
     // Spin's epoch ticker: one thread bumping the epoch every 10 ms for as long as the engine
     // lives. Requests run with Spin's deadline when no timeout is configured (`u64::MAX / 2`).

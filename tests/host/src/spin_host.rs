@@ -13,8 +13,26 @@ use std::time::Instant;
 use tokio::task::{block_in_place, spawn_blocking};
 use wasmtime::component::Resource;
 
-/// An open `fermyon:spin/sqlite.connection`, shared with the blocking thread running a statement.
-pub struct SqliteConnection(Arc<Mutex<rusqlite::Connection>>);
+/// An open `fermyon:spin/sqlite.connection`. As Spin's `InProcConnection`: `open` only names the
+/// file; the rusqlite connection is made at the first statement, on the request's own thread,
+/// and shared with the blocking thread that runs each statement.
+pub struct SqliteConnection {
+    path: std::path::PathBuf,
+    conn: std::sync::OnceLock<Arc<Mutex<rusqlite::Connection>>>,
+}
+
+impl SqliteConnection {
+    fn conn(&self) -> Result<Arc<Mutex<rusqlite::Connection>>, sqlite::Error> {
+        if let Some(c) = self.conn.get() {
+            return Ok(c.clone());
+        }
+        let t = Instant::now();
+        let c =
+            rusqlite::Connection::open(&self.path).map_err(|e| sqlite::Error::Io(e.to_string()))?;
+        add(Kind::SqliteOpen, t);
+        Ok(self.conn.get_or_init(|| Arc::new(Mutex::new(c))).clone())
+    }
+}
 
 /// An open `fermyon:spin/key-value.store`: the store's shared connection.
 pub struct KvStore {
@@ -43,14 +61,11 @@ impl sqlite::HostConnection for HostState {
         let Some(path) = self.component.sqlite.get(&database).cloned() else {
             return Err(sqlite::Error::AccessDenied);
         };
-        let t = Instant::now();
-        let conn = spawn_blocking(move || rusqlite::Connection::open(path))
-            .await
-            .map_err(|e| sqlite::Error::Io(e.to_string()))?
-            .map_err(|e| sqlite::Error::Io(e.to_string()))?;
-        add(Kind::SqliteOpen, t);
         self.table
-            .push(SqliteConnection(Arc::new(Mutex::new(conn))))
+            .push(SqliteConnection {
+                path,
+                conn: Default::default(),
+            })
             .map_err(|e| sqlite::Error::Io(e.to_string()))
     }
 
@@ -64,8 +79,7 @@ impl sqlite::HostConnection for HostState {
             .table
             .get(&conn)
             .map_err(|_| sqlite::Error::InvalidConnection)?
-            .0
-            .clone();
+            .conn()?;
         let t = Instant::now();
         let done = spawn_blocking(move || {
             let conn = conn.lock().map_err(|_| sqlite::Error::InvalidConnection)?;

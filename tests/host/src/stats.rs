@@ -12,7 +12,7 @@ pub enum Kind {
     Instantiate,
     /// The guest's `handle` from call to return, host calls included.
     Handle,
-    /// `fermyon:spin/sqlite` `open`.
+    /// Making the rusqlite connection, at a connection's first statement (Spin opens lazily).
     SqliteOpen,
     /// `fermyon:spin/sqlite` `execute`, from the guest's call to its return.
     SqliteExecute,
