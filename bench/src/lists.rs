@@ -115,7 +115,8 @@ pub fn run() {
         crate::seconds()
     );
     crate::print(&rows, &rows[0]);
-    println!("\ntargets (issue 13): every list O(page) up to 100,000 rows:");
+    // Compared at equal pages: the 10-row patient's page holds 10 items, the others' 20.
+    println!("\ntargets (issue 13): every list O(page) up to 100,000 rows (full pages of 20):");
     for (i, what) in [
         "history, first page",
         "history, 7th page",
@@ -125,11 +126,11 @@ pub fn run() {
     .iter()
     .enumerate()
     {
-        let small = &rows[i];
+        let small = &rows[4 + i];
         let large = &rows[2 * 4 + i];
         let r = large.per_second / small.per_second;
         crate::target(
-            &format!("{what}: req/s at 100,000 rows / at 10"),
+            &format!("{what}: req/s at 100,000 rows / at 10,000"),
             r,
             ">= 0.80",
             r >= 0.8,
