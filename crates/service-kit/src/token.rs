@@ -202,7 +202,8 @@ impl KeySet {
         }
     }
 
-    /// Takes the usable keys of a JWKS: Ed25519 ones whose `kid` matches their thumbprint.
+    /// Takes the usable keys of a JWKS: Ed25519 ones whose `kid` matches their thumbprint. The
+    /// thumbprint is computed once per key (this runs on every authenticated request).
     pub fn from_jwks(jwks: &Jwks) -> Self {
         let keys = jwks.keys.iter().filter_map(|jwk| {
             if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
@@ -210,9 +211,11 @@ impl KeySet {
             }
             let bytes: [u8; 32] = B64.decode(&jwk.x).ok()?.try_into().ok()?;
             let key = VerifyingKey::from_bytes(&bytes).ok()?;
-            (key_id(&key) == jwk.kid).then_some(key)
+            (key_id(&key) == jwk.kid).then(|| (jwk.kid.clone(), key))
         });
-        Self::new(keys)
+        Self {
+            keys: keys.collect(),
+        }
     }
 
     pub fn contains(&self, kid: &str) -> bool {
