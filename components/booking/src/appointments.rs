@@ -158,14 +158,24 @@ pub fn instant_text(t: Timestamp) -> String {
 /// when it matches nothing, and most requests find nothing to expire — under a burst, every
 /// avoided write lock is a writer that does not queue.
 pub fn expire_lapsed(db: &dyn Db, now: Timestamp) -> Result<(), Problem> {
-    let now = instant_text(now);
     let lapsed = db.execute(
-        "SELECT 1 AS one FROM booking_appointments WHERE status = 'requested' AND expires_at <= ? LIMIT 1",
-        params![now.as_str()],
+        &format!("SELECT 1 AS one WHERE {ANY_LAPSED}"),
+        params![instant_text(now).as_str()],
     )?;
     if lapsed.is_empty() {
         return Ok(());
     }
+    expire(db, now)
+}
+
+/// Whether some request has lapsed at `?1`: an index probe, for a statement that asks it on the
+/// way (`expire_lapsed`, `doctor_and_lapsed`).
+const ANY_LAPSED: &str = "EXISTS (SELECT 1 FROM booking_appointments \
+    WHERE status = 'requested' AND expires_at <= ?1)";
+
+/// The lapsed requests, expired.
+fn expire(db: &dyn Db, now: Timestamp) -> Result<(), Problem> {
+    let now = instant_text(now);
     db.execute(
         "UPDATE booking_appointments SET status = 'expired', changed_by = 'system', updated_at = ? \
          WHERE status = 'requested' AND expires_at <= ?",
@@ -210,6 +220,30 @@ fn check_slot(
     Ok(slot.end)
 }
 
+/// `doctor_and_lapsed`'s statement (?1: now, ?2: the doctor), public for its query-plan test.
+pub fn doctor_and_lapsed_query() -> String {
+    format!(
+        "SELECT {}, {ANY_LAPSED} AS lapsed FROM booking_doctors WHERE id = ?2",
+        doctors::COLUMNS
+    )
+}
+
+/// The doctor a request names, and whether any request has lapsed: one statement where a
+/// booking used to spend two.
+fn doctor_and_lapsed(
+    db: &dyn Db,
+    doctor_id: &str,
+    now: Timestamp,
+) -> Result<Option<(doctors::Doctor, bool)>, Problem> {
+    let rows = db.execute(
+        &doctor_and_lapsed_query(),
+        params![instant_text(now).as_str(), doctor_id],
+    )?;
+    rows.first()
+        .map(|r| Ok((doctors::Doctor::from_row(r)?, r.get::<bool>("lapsed")?)))
+        .transpose()
+}
+
 pub fn request(
     db: &dyn Db,
     policy: &Policy,
@@ -229,10 +263,12 @@ pub fn request(
             };
         }
     }
-    let doctor = doctors::find(db, new.doctor_id)?
+    let (doctor, lapsed) = doctor_and_lapsed(db, new.doctor_id, now)?
         .ok_or_else(|| Problem::invalid("doctor_id", "no such doctor"))?;
     let ends_at = check_slot(&doctor, new.starts_at, now)?;
-    expire_lapsed(db, now)?;
+    if lapsed {
+        expire(db, now)?;
+    }
     let expires_at =
         (now.checked_add(policy.request_ttl).unwrap_or(new.starts_at)).min(new.starts_at);
     let now_text = instant_text(now);

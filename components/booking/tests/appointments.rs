@@ -560,6 +560,30 @@ fn a_doctor_treats_a_patient_from_confirmation_until_the_window_after_the_visit(
     assert!(appointments::get(&db, now(), &demoted, &b2.id).is_err());
 }
 
+/// A booking's doctor read also asks whether any request has lapsed, each by its own index.
+#[test]
+fn the_doctor_and_lapse_probe_is_two_index_lookups() {
+    let (_p, db) = setup("plan-lapse");
+    let sql = appointments::doctor_and_lapsed_query();
+    let values = [
+        service_kit::db::Value::from("2026-12-01T00:00:00Z"),
+        service_kit::db::Value::from("d"),
+    ];
+    let plan = service_kit::db::query_plan(&db, &sql, &values).unwrap();
+    let joined = plan.join(" | ");
+    assert!(
+        joined.contains("SEARCH booking_doctors USING INDEX sqlite_autoindex_booking_doctors_1")
+            || joined.contains("SEARCH booking_doctors USING PRIMARY KEY"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("USING COVERING INDEX booking_appointments_expiring")
+            || joined.contains("USING INDEX booking_appointments_expiring"),
+        "{joined}"
+    );
+    assert!(!joined.contains("SCAN"), "{joined}");
+}
+
 /// Every shape of an appointment list — a patient's or a doctor's, with or without status and
 /// range, first page or later — is one walk of the owner's `(…, starts_at, id)` index: no scan,
 /// no sort (EXPLAIN QUERY PLAN on the migrated database).
