@@ -221,22 +221,18 @@ fn diagnosis() {
             None
         }
     };
+    // The same patient's token: the app signs with the bench's key, which the peer trusts.
     let peer_heart = peer.as_ref().map(|p| {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
         let url = format!("{}/heart", p.url);
-        let bench_token = mint(&patient_sub(&token), Role::Patient);
         measure(
             "peer POST /heart (PREVENT; FastAPI, Python)",
             threads,
             total,
             201,
             || {
-                agent
+                blackbox::agent()
                     .post(&url)
-                    .header("authorization", &format!("Bearer {bench_token}"))
+                    .header("authorization", &format!("Bearer {token}"))
                     .send_json(&prevent)
                     .map(|r| r.status().as_u16())
                     .unwrap_or(0)
@@ -351,18 +347,6 @@ fn mint(sub: &str, role: Role) -> String {
     )
 }
 
-/// The subject a token names (its payload's `sub`), so the peer's token names the same patient.
-fn patient_sub(token: &str) -> String {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64url");
-    serde_json::from_slice::<Value>(&bytes).expect("JSON")["sub"]
-        .as_str()
-        .expect("sub")
-        .to_string()
-}
-
 /// The floor: `GET /hello` of the smallest spin-sdk component (bench/hello), served by its own
 /// app (bench/spin.toml) from a second host in this process, with the same engine settings.
 /// Against `HEALTHE_URL`, `BENCH_HELLO_URL` names a `spin up` of bench/spin.toml, if any.
@@ -395,17 +379,13 @@ fn floor_url() -> Option<String> {
 
 fn measure_floor(threads: usize, total: usize) -> Option<Figures> {
     let url = floor_url()?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
     Some(measure(
         "GET /hello (spin-sdk hello: the floor)",
         threads,
         total,
         200,
         || {
-            agent
+            blackbox::agent()
                 .get(&url)
                 .call()
                 .map(|r| r.status().as_u16())

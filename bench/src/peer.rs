@@ -108,12 +108,8 @@ pub fn start(public_key: &[u8; 32]) -> Result<Peer, String> {
         _dir: TempDir(dir),
     };
     let started = Instant::now();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
     while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = agent.get(format!("{}/health", peer.url)).call() {
+        if let Ok(r) = blackbox::agent().get(format!("{}/health", peer.url)).call() {
             if r.status() == 200 {
                 return Ok(peer);
             }

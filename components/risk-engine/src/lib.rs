@@ -2,15 +2,13 @@
 //! interface. A capability-free library component: no storage, no network, no files — the models
 //! are compiled in — so the readings it sees cannot leak from it.
 
-#[cfg(feature = "engine")]
 pub mod engine;
 pub mod models;
 pub use risk_types::types;
 
-#[cfg(feature = "engine")]
 pub use engine::{cards, evaluate};
 pub use models::ModelCard;
 pub use types::{EvalError, Input, Output, Value};
 
-#[cfg(all(target_arch = "wasm32", feature = "engine"))]
+#[cfg(target_arch = "wasm32")]
 mod component;

@@ -272,19 +272,18 @@ pub trait Db {
 }
 
 /// The schema version a connection has read, held beside it for [`Db::known_schema_version`].
+/// A connection serves one request on one thread, so a cell is enough.
 #[derive(Debug, Default)]
-pub struct SchemaNote(std::sync::Mutex<Option<(String, i64)>>);
+pub struct SchemaNote(std::cell::RefCell<Option<(String, i64)>>);
 
 impl SchemaNote {
     pub fn get(&self, service: &str) -> Option<i64> {
-        let note = self.0.lock().ok()?;
+        let note = self.0.borrow();
         note.as_ref().filter(|(s, _)| s == service).map(|(_, v)| *v)
     }
 
     pub fn set(&self, service: &str, version: i64) {
-        if let Ok(mut note) = self.0.lock() {
-            *note = Some((service.to_string(), version));
-        }
+        *self.0.borrow_mut() = Some((service.to_string(), version));
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::bindings::fermyon::spin::{key_value, sqlite, variables};
 use crate::state::HostState;
-use crate::stats::{add, Kind};
+use crate::stats::{add, timed, Kind};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -26,10 +26,8 @@ impl SqliteConnection {
         if let Some(c) = self.conn.get() {
             return Ok(c.clone());
         }
-        let t = Instant::now();
-        let c =
-            rusqlite::Connection::open(&self.path).map_err(|e| sqlite::Error::Io(e.to_string()))?;
-        add(Kind::SqliteOpen, t);
+        let c = timed(Kind::SqliteOpen, || rusqlite::Connection::open(&self.path))
+            .map_err(|e| sqlite::Error::Io(e.to_string()))?;
         Ok(self.conn.get_or_init(|| Arc::new(Mutex::new(c))).clone())
     }
 }
@@ -94,9 +92,7 @@ impl sqlite::HostConnection for HostState {
     // The connection closes here, on the request's thread, as Spin's does when the guest drops
     // it: in WAL mode the last close checkpoints (see docs/storage.md).
     async fn drop(&mut self, conn: Resource<SqliteConnection>) -> wasmtime::Result<()> {
-        let t = Instant::now();
-        self.table.delete(conn)?;
-        add(Kind::SqliteClose, t);
+        timed(Kind::SqliteClose, || self.table.delete(conn))?;
         Ok(())
     }
 }
@@ -147,6 +143,12 @@ fn execute(
 
 impl key_value::Host for HostState {}
 
+/// A key-value call as Spin's SQLite-backed store makes it: in `block_in_place`, on the
+/// request's thread; timed for the bench.
+fn kv<T>(f: impl FnOnce() -> T) -> T {
+    timed(Kind::KeyValue, || block_in_place(f))
+}
+
 fn kv_err(e: impl std::fmt::Display) -> key_value::Error {
     key_value::Error::Other(e.to_string())
 }
@@ -166,8 +168,7 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let t = Instant::now();
-        let done = block_in_place(|| {
+        kv(|| {
             let conn = s.conn()?;
             let mut stmt = conn
                 .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
@@ -177,9 +178,7 @@ impl key_value::HostStore for HostState {
                 Some(row) => Ok(Some(row.get(0).map_err(kv_err)?)),
                 None => Ok(None),
             }
-        });
-        add(Kind::KeyValue, t);
-        done
+        })
     }
 
     async fn set(
@@ -189,8 +188,7 @@ impl key_value::HostStore for HostState {
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let t = Instant::now();
-        let done = block_in_place(|| {
+        kv(|| {
             s.conn()?
                 .execute(
                     "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
@@ -199,9 +197,7 @@ impl key_value::HostStore for HostState {
                 )
                 .map_err(kv_err)?;
             Ok(())
-        });
-        add(Kind::KeyValue, t);
-        done
+        })
     }
 
     async fn delete(
@@ -210,8 +206,7 @@ impl key_value::HostStore for HostState {
         key: String,
     ) -> Result<(), key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let t = Instant::now();
-        let done = block_in_place(|| {
+        kv(|| {
             s.conn()?
                 .execute(
                     "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
@@ -219,9 +214,7 @@ impl key_value::HostStore for HostState {
                 )
                 .map_err(kv_err)?;
             Ok(())
-        });
-        add(Kind::KeyValue, t);
-        done
+        })
     }
 
     async fn exists(
@@ -237,8 +230,7 @@ impl key_value::HostStore for HostState {
         store: Resource<KvStore>,
     ) -> Result<Vec<String>, key_value::Error> {
         let s = self.table.get(&store).map_err(kv_err)?;
-        let t = Instant::now();
-        let done = block_in_place(|| {
+        kv(|| {
             let conn = s.conn()?;
             let mut stmt = conn
                 .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
@@ -249,9 +241,7 @@ impl key_value::HostStore for HostState {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(kv_err)?;
             Ok(keys)
-        });
-        add(Kind::KeyValue, t);
-        done
+        })
     }
 
     async fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
@@ -262,10 +252,7 @@ impl key_value::HostStore for HostState {
 
 impl variables::Host for HostState {
     async fn get(&mut self, name: String) -> Result<String, variables::Error> {
-        let t = Instant::now();
-        let value = self.variable(name);
-        add(Kind::Variables, t);
-        value
+        timed(Kind::Variables, || self.variable(name))
     }
 }
 

@@ -62,6 +62,14 @@ pub fn add(kind: Kind, started: Instant) {
     s.count.fetch_add(1, Relaxed);
 }
 
+/// Runs `f`, adding its time to `kind`.
+pub fn timed<T>(kind: Kind, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = f();
+    add(kind, started);
+    out
+}
+
 pub fn request() {
     REQUESTS.fetch_add(1, Relaxed);
 }

@@ -171,7 +171,8 @@ impl Reply {
     }
 }
 
-fn agent() -> &'static ureq::Agent {
+/// The suite's HTTP client: statuses are answers, not errors, and redirects are not followed.
+pub fn agent() -> &'static ureq::Agent {
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
     AGENT.get_or_init(|| {
         ureq::Agent::config_builder()
