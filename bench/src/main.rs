@@ -69,6 +69,18 @@ fn measure(
     expect: u16,
     request: impl Fn() -> u16 + Sync,
 ) -> Figures {
+    // For profiling one scenario: the others are skipped (and print as NaN).
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
+        return Figures {
+            name: name.to_string(),
+            count: 0,
+            per_second: f64::NAN,
+            p50: Duration::ZERO,
+            p90: Duration::ZERO,
+            p99: Duration::ZERO,
+            inside: None,
+        };
+    }
     for _ in 0..WARM_UP {
         assert_eq!(request(), expect, "{name}: warm-up request failed");
     }
