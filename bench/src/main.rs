@@ -202,6 +202,23 @@ fn diagnosis() {
         200,
         || get("/api/diagnosis/models", Some(&token)).status,
     );
+    // The same read with a token the service has never seen: the signature is checked in full
+    // and the token marked (`service_kit::verified`), as a session's first request is.
+    let fresh_total = 12_000;
+    let fresh_tokens: Vec<String> = (0..fresh_total + WARM_UP)
+        .map(|n| mint(&format!("{}-fresh-{n}", patient.id), Role::Patient))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let models_fresh = measure(
+        "GET /api/diagnosis/models (a new token each)",
+        threads,
+        fresh_total,
+        200,
+        || {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            get("/api/diagnosis/models", Some(&fresh_tokens[n])).status
+        },
+    );
     let history = measure(
         "GET /api/diagnosis/assessments (auth + read)",
         threads,
@@ -293,6 +310,7 @@ fn diagnosis() {
         baseline,
         authenticated,
         models,
+        models_fresh,
         history,
         heart_prevent,
         heart_pce,

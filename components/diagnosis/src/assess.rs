@@ -303,9 +303,13 @@ pub enum Lookup {
     Missing,
 }
 
-/// One assessment by id, and whether it is the caller's: one statement.
+/// One assessment by id, and whether it is the caller's: one statement, and none for an id
+/// no assessment can have (every id is one `new_id` made).
 pub fn lookup(ctx: &Ctx, id: &str) -> Result<Lookup, Problem> {
     let me = ctx.principal.user()?;
+    if !service_kit::could_be_id(id) {
+        return Ok(Lookup::Missing);
+    }
     let rows = ctx.db.execute(
         &format!(
             "SELECT {COLUMNS}, (subject_id = ?2 OR requested_by = ?2) AS theirs \

@@ -257,33 +257,17 @@ pub trait Db {
     /// Runs one SQL statement with positional (`?`, `?N`) parameters; returns its rows, if any.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError>;
 
-    /// A service's schema version, if this connection has already read it in passing: the
-    /// key-cache read asks for it in its own statement (`key_cache::read`), so that
-    /// `migrate::apply` needn't spend a statement of its own on every request.
-    fn known_schema_version(&self, service: &str) -> Option<i64> {
-        let _ = service;
-        None
-    }
-
-    /// Remembers what [`Db::known_schema_version`] answers, for this connection's life.
-    fn note_schema_version(&self, service: &str, version: i64) {
-        let _ = (service, version);
-    }
-}
-
-/// The schema version a connection has read, held beside it for [`Db::known_schema_version`].
-/// A connection serves one request on one thread, so a cell is enough.
-#[derive(Debug, Default)]
-pub struct SchemaNote(std::cell::RefCell<Option<(String, i64)>>);
-
-impl SchemaNote {
-    pub fn get(&self, service: &str) -> Option<i64> {
-        let note = self.0.borrow();
-        note.as_ref().filter(|(s, _)| s == service).map(|(_, v)| *v)
-    }
-
-    pub fn set(&self, service: &str, version: i64) {
-        *self.0.borrow_mut() = Some((service.to_string(), version));
+    /// Takes `service`'s migrations to apply just before this connection's first statement,
+    /// and says whether it did. Spin's connections do ([`crate::spin::SpinDb`]), so a request
+    /// that never touches its data spends no statement on checking the schema; one that does
+    /// pays nothing extra, since its first statement loads the schema anyway.
+    fn defer_migrations(
+        &self,
+        service: &'static str,
+        migrations: &'static [crate::migrate::Migration],
+    ) -> bool {
+        let _ = (service, migrations);
+        false
     }
 }
 
@@ -303,14 +287,12 @@ mod native {
     /// connections (as Spin's local backend does), or in memory for a private one.
     pub struct SqliteDb {
         conn: rusqlite::Connection,
-        schema: SchemaNote,
     }
 
     impl SqliteDb {
         pub fn open_in_memory() -> Self {
             Self {
                 conn: rusqlite::Connection::open_in_memory().expect("open in-memory SQLite"),
-                schema: SchemaNote::default(),
             }
         }
 
@@ -320,10 +302,7 @@ mod native {
             for pragma in super::PER_CONNECTION {
                 conn.execute_batch(pragma).expect("per-connection pragma");
             }
-            Self {
-                conn,
-                schema: SchemaNote::default(),
-            }
+            Self { conn }
         }
     }
 
@@ -367,14 +346,6 @@ mod native {
                 out.push(values);
             }
             Ok(Rows { columns, rows: out })
-        }
-
-        fn known_schema_version(&self, service: &str) -> Option<i64> {
-            self.schema.get(service)
-        }
-
-        fn note_schema_version(&self, service: &str, version: i64) {
-            self.schema.set(service, version)
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Where a verifying service keeps what it knows from auth between requests — auth's keys and
 //! its revocations (`GET /api/auth/verification`) — and when it trusts them. The keys are the
 //! trust anchor of every token check, so they live where only that service can write: its own
-//! database, never the shared key-value store (any component granted the store could write a
-//! key of its own there and mint tokens every service accepts).
+//! key-value store ([`crate::kv`], granted to it alone), never a shared one (any component
+//! granted the store could write a key of its own there and mint tokens every service accepts).
+//! Not its database: every request reads the entry, and a held key-value connection answers in
+//! microseconds where a fresh SQLite connection's first statement costs a schema load.
 //!
 //! The rules, all decided here so they are tested natively:
 //! - a cached state is used for [`TTL_SECS`] after it was fetched (short, since revocations
@@ -17,7 +19,7 @@
 //! - the `token_verification_keys` variable (a public JWKS), when set, pins the keys: whatever
 //!   auth's answer says, only those keys verify (revocations are still fetched).
 
-use crate::db::{creating_if_missing, Db, Value};
+use crate::kv::Kv;
 use crate::problem::Problem;
 use crate::revocation::Revocations;
 use crate::token::{Jwks, KeySet};
@@ -38,8 +40,8 @@ pub struct AuthState {
     pub revocations: Revocations,
 }
 
-/// The state as this service last fetched it.
-#[derive(Debug, Clone)]
+/// The state as this service last fetched it: the store's entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cached {
     pub state: AuthState,
     pub fetched_at: i64,
@@ -82,9 +84,9 @@ pub fn pinned(vars: &dyn Vars) -> Result<Option<KeySet>, Problem> {
         ))
     })?;
     let set = KeySet::from_jwks(&jwks);
-    if set.is_empty() {
+    if set.is_empty() || !set.all_on_curve() {
         return Err(Problem::internal(
-            "variable token_verification_keys holds no usable Ed25519 key",
+            "variable token_verification_keys holds no usable Ed25519 key (or one that is not on the curve)",
         ));
     }
     Ok(Some(set))
@@ -119,73 +121,33 @@ pub fn known_with(mut known: Known, pinned: Option<&KeySet>) -> Known {
     known
 }
 
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS kit_auth_state (
-    service    TEXT PRIMARY KEY,
-    state      TEXT NOT NULL,
-    fetched_at INTEGER NOT NULL
-)";
-
-/// This service's cached entry, and in the same statement its schema version, noted on the
-/// connection for `migrate::apply` (every request reads both; one statement where one will do).
-/// The table is made on first use (it is the kit's, not a service's migration), and is keyed by
-/// service so labels may share one database.
-pub fn read(db: &dyn Db, service: &str) -> Result<Option<Cached>, Problem> {
-    let rows = match db.execute(READ_WITH_SCHEMA, &[Value::from(service)]) {
-        Ok(rows) => {
-            if let Some(v) = rows
-                .first()
-                .and_then(|r| r.get::<i64>("schema_version").ok())
-            {
-                db.note_schema_version(service, v);
-            }
-            rows
-        }
-        // A new database: one of the two tables is still missing. Ask for the entry alone.
-        Err(e) if e.is_missing_table() => match db.execute(READ, &[Value::from(service)]) {
-            Ok(rows) => rows,
-            Err(e) if e.is_missing_table() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        },
-        Err(e) => return Err(e.into()),
-    };
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let Ok(text) = row.get::<String>("state") else {
-        return Ok(None); // the LEFT JOIN found no entry
-    };
-    // An unreadable entry is no entry: it is refetched and overwritten.
-    Ok(serde_json::from_str(&text).ok().map(|state| Cached {
-        state,
-        fetched_at: row.get("fetched_at").unwrap_or(i64::MAX),
-    }))
+/// The entry's key: one per service, so labels may share a store.
+fn key(service: &str) -> String {
+    format!("auth-state/{service}")
 }
 
-const READ: &str = "SELECT state, fetched_at FROM kit_auth_state WHERE service = ?1";
+/// This service's cached entry. An unreadable entry is no entry: it is refetched and
+/// overwritten.
+pub fn read(kv: &dyn Kv, service: &str) -> Result<Option<Cached>, Problem> {
+    Ok(kv
+        .get(&key(service))?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+}
 
-/// One row always: the entry's columns (NULL without an entry) and the schema version.
-const READ_WITH_SCHEMA: &str = "\
-    SELECT k.state, k.fetched_at, \
-           (SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE service = ?1) AS schema_version \
-    FROM (SELECT 1) LEFT JOIN kit_auth_state AS k ON k.service = ?1";
-
-/// Keeps a freshly fetched state. One upsert.
-pub fn store(db: &dyn Db, service: &str, state: &AuthState, now: i64) -> Result<(), Problem> {
-    let text = serde_json::to_string(state).map_err(Problem::internal)?;
-    creating_if_missing(db, &[CREATE], || {
-        db.execute(
-            "INSERT INTO kit_auth_state (service, state, fetched_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (service) DO UPDATE SET state = excluded.state, fetched_at = excluded.fetched_at",
-            &[Value::from(service), Value::from(text.as_str()), Value::Integer(now)],
-        )
-    })?;
-    Ok(())
+/// Keeps a freshly fetched state.
+pub fn store(kv: &dyn Kv, service: &str, state: &AuthState, now: i64) -> Result<(), Problem> {
+    let entry = serde_json::to_vec(&Cached {
+        state: state.clone(),
+        fetched_at: now,
+    })
+    .map_err(Problem::internal)?;
+    kv.set(&key(service), &entry)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::SqliteDb;
+    use crate::kv::MemKv;
     use crate::token::Jwk;
     use crate::vars::MapVars;
     use ed25519_dalek::SigningKey;
@@ -207,65 +169,6 @@ mod tests {
             keys: jwks(seed),
             revocations: Revocations::default(),
         }
-    }
-
-    /// A `Db` that counts the statements it runs.
-    struct Counting<'a>(&'a SqliteDb, std::cell::Cell<usize>);
-
-    impl crate::db::Db for Counting<'_> {
-        fn execute(
-            &self,
-            sql: &str,
-            params: &[Value],
-        ) -> Result<crate::db::Rows, crate::db::DbError> {
-            self.1.set(self.1.get() + 1);
-            self.0.execute(sql, params)
-        }
-        fn known_schema_version(&self, service: &str) -> Option<i64> {
-            self.0.known_schema_version(service)
-        }
-        fn note_schema_version(&self, service: &str, version: i64) {
-            self.0.note_schema_version(service, version)
-        }
-    }
-
-    #[test]
-    fn the_key_cache_read_carries_the_schema_version_so_migrations_cost_no_statement() {
-        const M: &[crate::migrate::Migration] = &[crate::migrate::Migration::from_file(
-            "0001_t.sql",
-            "CREATE TABLE t (id TEXT PRIMARY KEY)",
-        )];
-        // A new database: nothing cached, both tables missing; the first request migrates.
-        let conn = SqliteDb::open_in_memory();
-        assert!(read(&conn, "svc").unwrap().is_none());
-        assert_eq!(conn.known_schema_version("svc"), None);
-        crate::migrate::apply(&conn, "svc", M).unwrap();
-        store(&conn, "svc", &state(1), 100).unwrap();
-
-        // A later request (a fresh connection): one statement reads the entry and the version,
-        // and applying the migrations asks nothing more.
-        let dir = std::env::temp_dir().join(format!("kc-schema-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("db.sqlite");
-        let _ = std::fs::remove_file(&path);
-        let first = SqliteDb::open(&path);
-        crate::migrate::apply(&first, "svc", M).unwrap();
-        store(&first, "svc", &state(1), 100).unwrap();
-        let later = SqliteDb::open(&path);
-        let counting = Counting(&later, Default::default());
-        let got = read(&counting, "svc").unwrap().expect("cached");
-        assert_eq!(got.fetched_at, 100);
-        assert_eq!(counting.1.get(), 1);
-        assert_eq!(later.known_schema_version("svc"), Some(1));
-        crate::migrate::apply(&counting, "svc", M).unwrap();
-        assert_eq!(counting.1.get(), 1, "no statement for an up-to-date schema");
-        // Another service's version is not taken for this one's.
-        assert_eq!(later.known_schema_version("other"), None);
-        // With no entry yet but migrated, the version still comes back.
-        let other = SqliteDb::open(&path);
-        assert!(read(&other, "nobody").unwrap().is_none());
-        assert_eq!(other.known_schema_version("nobody"), Some(0));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn cached(seed: u8, fetched_at: i64) -> Cached {
@@ -334,8 +237,8 @@ mod tests {
     }
 
     #[test]
-    fn entries_round_trip_per_service_on_sqlite() {
-        let db = SqliteDb::open_in_memory();
+    fn entries_round_trip_per_service() {
+        let db = MemKv::default();
         assert!(read(&db, "booking").unwrap().is_none());
         store(&db, "booking", &state(1), 500).unwrap();
         store(&db, "diagnosis", &state(2), 600).unwrap();
@@ -344,6 +247,9 @@ mod tests {
         assert_eq!(b.fetched_at, 700);
         assert_eq!(b.state, state(3));
         assert_eq!(read(&db, "diagnosis").unwrap().unwrap().state, state(2));
+        // Garbage where the entry was is no entry, not an error.
+        db.set(&key("booking"), b"not json").unwrap();
+        assert!(read(&db, "booking").unwrap().is_none());
     }
 
     #[test]

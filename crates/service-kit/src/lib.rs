@@ -9,6 +9,7 @@ pub mod db;
 pub mod http;
 pub mod json;
 pub mod key_cache;
+pub mod kv;
 pub mod migrate;
 pub mod page;
 pub mod principal;
@@ -18,6 +19,7 @@ pub mod router;
 pub mod text;
 pub mod token;
 pub mod vars;
+pub mod verified;
 
 #[cfg(target_arch = "wasm32")]
 pub mod spin;
@@ -38,4 +40,28 @@ pub fn new_id(now: jiff::Timestamp) -> String {
     uuid::Builder::from_unix_timestamp_millis(ms, &random_bytes())
         .into_uuid()
         .to_string()
+}
+
+/// Whether `s` could be an id [`new_id`] made (a hyphenated UUID): a lookup by anything else
+/// can be answered "not found" without asking the database.
+pub fn could_be_id(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn made_ids_are_ids_and_little_else_is() {
+        let id = super::new_id(jiff::Timestamp::now());
+        assert!(super::could_be_id(&id));
+        for not in [
+            "",
+            "not-an-id",
+            &id[..35],
+            &id.replace('-', ""),
+            &format!("{{{id}}}"),
+        ] {
+            assert!(!super::could_be_id(not), "{not}");
+        }
+    }
 }

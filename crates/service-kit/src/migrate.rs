@@ -62,16 +62,23 @@ fn current_version(db: &dyn Db, service: &str) -> Result<i64, DbError> {
     rows.first().map(|r| r.get::<i64>("v")).unwrap_or(Ok(0))
 }
 
-/// Brings `service`'s schema up to date. Cheap when it already is: one indexed read, or none when
-/// the connection already read the version in passing ([`Db::known_schema_version`]).
-pub fn apply(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(), DbError> {
-    let latest = migrations.iter().map(|m| m.version).max().unwrap_or(0);
-    if db
-        .known_schema_version(service)
-        .is_some_and(|v| v >= latest)
-    {
+/// Brings `service`'s schema up to date: now, or — on a connection that takes them
+/// ([`Db::defer_migrations`]) — just before its first statement. Cheap when it already is: one
+/// indexed read.
+pub fn apply(
+    db: &dyn Db,
+    service: &'static str,
+    migrations: &'static [Migration],
+) -> Result<(), DbError> {
+    if db.defer_migrations(service, migrations) {
         return Ok(());
     }
+    apply_now(db, service, migrations)
+}
+
+/// [`apply`], now.
+pub fn apply_now(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(), DbError> {
+    let latest = migrations.iter().map(|m| m.version).max().unwrap_or(0);
     match current_version(db, service) {
         Ok(v) if v >= latest => return Ok(()),
         Ok(_) => {}

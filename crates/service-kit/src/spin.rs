@@ -5,6 +5,7 @@
 use crate::db::{Db, DbError, Rows, Value};
 use crate::http::{problem_response, Request, Response};
 use crate::key_cache::{self, AuthState, Decision, Known};
+use crate::kv::Kv;
 use crate::problem::Problem;
 use crate::revocation::Revocations;
 use crate::token::KeySet;
@@ -84,7 +85,8 @@ pub struct SpinDb {
     /// Whether [`crate::db::PER_CONNECTION`] has been issued: before the first statement that
     /// may write, so a request that only reads spends no call on it.
     set_up: std::cell::Cell<bool>,
-    schema: crate::db::SchemaNote,
+    /// Migrations to apply before the first statement ([`Db::defer_migrations`]).
+    pending: std::cell::Cell<Option<(&'static str, &'static [crate::migrate::Migration])>>,
 }
 
 impl SpinDb {
@@ -93,7 +95,7 @@ impl SpinDb {
             .map(|conn| SpinDb {
                 conn,
                 set_up: std::cell::Cell::new(false),
-                schema: Default::default(),
+                pending: std::cell::Cell::new(None),
             })
             .map_err(|e| Problem::internal(format!("opening database label {label}: {e:?}")))
     }
@@ -109,15 +111,20 @@ impl SpinDb {
 }
 
 impl Db for SpinDb {
-    fn known_schema_version(&self, service: &str) -> Option<i64> {
-        self.schema.get(service)
-    }
-
-    fn note_schema_version(&self, service: &str, version: i64) {
-        self.schema.set(service, version)
+    fn defer_migrations(
+        &self,
+        service: &'static str,
+        migrations: &'static [crate::migrate::Migration],
+    ) -> bool {
+        self.pending.set(Some((service, migrations)));
+        true
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
+        // Taken first: the migrations' own statements come back through here.
+        if let Some((service, migrations)) = self.pending.take() {
+            crate::migrate::apply_now(self, service, migrations)?;
+        }
         if crate::db::may_write(sql) {
             self.set_up();
         }
@@ -158,6 +165,49 @@ impl Db for SpinDb {
     }
 }
 
+/// The service's own key-value store ([`crate::kv`]), opened at its first use.
+pub struct SpinKv {
+    label: String,
+    store: std::cell::OnceCell<spin_sdk::key_value::Store>,
+}
+
+impl SpinKv {
+    pub fn new(service: &str) -> Self {
+        SpinKv {
+            label: crate::kv::label(service),
+            store: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn store(&self) -> Result<&spin_sdk::key_value::Store, Problem> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let store = spin_sdk::key_value::Store::open(&self.label).map_err(|e| {
+            Problem::internal(format!(
+                "key-value store {} ({e:?}): grant it to the component in spin.toml \
+                 (key_value_stores) and define it in the runtime config",
+                self.label
+            ))
+        })?;
+        Ok(self.store.get_or_init(|| store))
+    }
+}
+
+impl crate::kv::Kv for SpinKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
+        self.store()?
+            .get(key)
+            .map_err(|e| Problem::internal(format!("reading {key} from {}: {e:?}", self.label)))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
+        self.store()?
+            .set(key, value)
+            .map_err(|e| Problem::internal(format!("writing {key} to {}: {e:?}", self.label)))
+    }
+}
+
 /// Spin variables behind the `Vars` trait.
 pub struct SpinVars;
 
@@ -175,17 +225,17 @@ impl Vars for SpinVars {
 /// variable). `kid` is the key the caller's token names, if any; `pinned`, the keys of
 /// `token_verification_keys`. Also says whether it was fetched just now.
 pub async fn auth_state(
-    db: &dyn Db,
+    kv: &dyn Kv,
     service: &str,
     vars: &dyn Vars,
     now: i64,
     kid: Option<&str>,
     pinned: Option<&KeySet>,
 ) -> Result<(Known, bool), Problem> {
-    let cached = key_cache::read(db, service)?;
+    let cached = key_cache::read(kv, service)?;
     match key_cache::decide(cached.as_ref(), now, kid) {
         Decision::Use(known) => Ok((key_cache::known_with(known, pinned), false)),
-        Decision::Fetch { fallback } => refetch(db, service, vars, now, fallback, pinned, true)
+        Decision::Fetch { fallback } => refetch(kv, service, vars, now, fallback, pinned, true)
             .await
             .map(|k| (k, true)),
     }
@@ -194,7 +244,7 @@ pub async fn auth_state(
 /// Fetches auth's state now (and keeps it, when `keep`); on failure, `fallback` (or the pinned
 /// keys alone).
 async fn refetch(
-    db: &dyn Db,
+    kv: &dyn Kv,
     service: &str,
     vars: &dyn Vars,
     now: i64,
@@ -206,7 +256,7 @@ async fn refetch(
         Ok(state) => {
             // Best effort: a failed write only means the next request fetches again.
             if keep {
-                let _ = key_cache::store(db, service, &state, now);
+                let _ = key_cache::store(kv, service, &state, now);
             }
             Ok(key_cache::known(&state, pinned))
         }
@@ -277,25 +327,25 @@ pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> 
 /// accounts). A bad token is an error, never a silent downgrade to anonymous.
 pub async fn authenticate(
     req: &Request,
-    db: &dyn Db,
+    kv: &dyn Kv,
     service: &str,
     now: i64,
 ) -> Result<(crate::principal::Principal, Revocations), Problem> {
     use crate::principal::{bearer_token, Principal};
-    use crate::token::{peek_kid, Expectations};
+    use crate::token::{peek_kid, verify_with, Check, Expectations};
     let pinned = key_cache::pinned(&SpinVars)?;
     let pinned = pinned.as_ref();
     let Some(token) = bearer_token(req)? else {
         // Anonymous: nothing to verify. The revocations only filter what is listed, so when
         // auth can't be reached the request goes on without them.
-        let revocations = auth_state(db, service, &SpinVars, now, None, pinned)
+        let revocations = auth_state(kv, service, &SpinVars, now, None, pinned)
             .await
             .map(|(k, _)| k.revocations)
             .unwrap_or_default();
         return Ok((Principal::Anonymous, revocations));
     };
     let (mut known, fresh) = auth_state(
-        db,
+        kv,
         service,
         &SpinVars,
         now,
@@ -303,9 +353,22 @@ pub async fn authenticate(
         pinned,
     )
     .await?;
-    let principal =
-        Principal::from_request(req, &known.keys, &Expectations::from_vars(&SpinVars), now)?;
-    let claims = principal.user()?;
+    // A token this service verified before skips the signature check (`verified`).
+    let seen = crate::verified::Lookup::read(kv, token);
+    let check = if seen.verified(&known.keys, now) {
+        Check::AlreadyVerified
+    } else {
+        Check::Signature
+    };
+    let verified = verify_with(
+        token,
+        &known.keys,
+        &Expectations::from_vars(&SpinVars),
+        now,
+        check,
+    )
+    .map_err(|e| Problem::unauthorized(e.to_string()))?;
+    let claims = &verified.claims;
     // Anyone with more than their own data in reach — doctors, pharmacists, staff, admins — is
     // checked against auth's state as it is now, not as cached: a demotion or a disabling takes
     // effect on their very next request. Patients' changes reach services within the cache's
@@ -313,9 +376,19 @@ pub async fn authenticate(
     if claims.role != crate::token::Role::Patient && !fresh {
         // Not kept: the cache's own schedule is enough for everyone else, and this path must
         // not take the write lock on every request.
-        known = refetch(db, service, &SpinVars, now, Some(known), pinned, false).await?;
+        known = refetch(kv, service, &SpinVars, now, Some(known), pinned, false).await?;
+        if !known.keys.contains(&verified.kid) {
+            return Err(Problem::unauthorized(
+                crate::token::TokenError::UnknownKey.to_string(),
+            ));
+        }
     }
     known.revocations.check(claims)?;
+    if check == Check::Signature && matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+    {
+        seen.mark(kv, &verified.kid, claims, now);
+    }
+    let principal = Principal::User(verified.claims);
     Ok((principal, known.revocations))
 }
 
@@ -334,11 +407,12 @@ pub trait SpinService: crate::router::Service {
 }
 
 /// What every service's context is built from: the request's time, the service's own database
-/// label (opened on first use) and Spin's variables.
+/// label and key-value store (each opened on first use) and Spin's variables.
 pub struct Kit {
     pub service: &'static str,
     pub now: jiff::Timestamp,
     db: std::cell::OnceCell<SpinDb>,
+    kv: SpinKv,
 }
 
 impl Kit {
@@ -347,6 +421,7 @@ impl Kit {
             service,
             now: jiff::Timestamp::now(),
             db: std::cell::OnceCell::new(),
+            kv: SpinKv::new(service),
         }
     }
 
@@ -368,7 +443,7 @@ impl Kit {
         &self,
         req: &Request,
     ) -> Result<(crate::principal::Principal, Revocations), Problem> {
-        authenticate(req, self.db()?, self.service, self.now.as_second()).await
+        authenticate(req, &self.kv, self.service, self.now.as_second()).await
     }
 
     /// The access-log writer for this request's caller.

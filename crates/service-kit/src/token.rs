@@ -152,7 +152,11 @@ impl Expectations {
 
 /// The RFC 7638 thumbprint of an Ed25519 public key: a stable `kid`.
 pub fn key_id(key: &VerifyingKey) -> String {
-    let x = B64.encode(key.as_bytes());
+    key_id_of(key.as_bytes())
+}
+
+fn key_id_of(x: &[u8; 32]) -> String {
+    let x = B64.encode(x);
     // Members in lexicographic order, no white space, as RFC 7638 §3 requires.
     let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
     B64.encode(Sha256::digest(canonical.as_bytes()))
@@ -189,29 +193,33 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
-/// Verification keys by `kid`.
+/// Verification keys by `kid`, as their 32 bytes: a key is decompressed to a curve point only
+/// when a signature is checked with it, not on every request that builds the set (most
+/// requests carry a token verified before, `crate::verified`).
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: HashMap<String, VerifyingKey>,
+    keys: HashMap<String, [u8; 32]>,
 }
 
 impl KeySet {
     pub fn new(keys: impl IntoIterator<Item = VerifyingKey>) -> Self {
         Self {
-            keys: keys.into_iter().map(|k| (key_id(&k), k)).collect(),
+            keys: keys
+                .into_iter()
+                .map(|k| (key_id(&k), k.to_bytes()))
+                .collect(),
         }
     }
 
-    /// Takes the usable keys of a JWKS: Ed25519 ones whose `kid` matches their thumbprint. The
-    /// thumbprint is computed once per key (this runs on every authenticated request).
+    /// Takes the Ed25519 keys of a JWKS whose `kid` matches their thumbprint. The thumbprint
+    /// is computed once per key (this runs on every authenticated request).
     pub fn from_jwks(jwks: &Jwks) -> Self {
         let keys = jwks.keys.iter().filter_map(|jwk| {
             if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
                 return None;
             }
             let bytes: [u8; 32] = B64.decode(&jwk.x).ok()?.try_into().ok()?;
-            let key = VerifyingKey::from_bytes(&bytes).ok()?;
-            (key_id(&key) == jwk.kid).then(|| (jwk.kid.clone(), key))
+            (key_id_of(&bytes) == jwk.kid).then(|| (jwk.kid.clone(), bytes))
         });
         Self {
             keys: keys.collect(),
@@ -224,6 +232,14 @@ impl KeySet {
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// Whether every key is a point on the curve (checked where a set is configured, not
+    /// fetched per request).
+    pub fn all_on_curve(&self) -> bool {
+        self.keys
+            .values()
+            .all(|b| VerifyingKey::from_bytes(b).is_ok())
     }
 }
 
@@ -257,6 +273,33 @@ pub fn verify(
     expect: &Expectations,
     now: i64,
 ) -> Result<Claims, TokenError> {
+    verify_with(token, keys, expect, now, Check::Signature).map(|v| v.claims)
+}
+
+/// Whether to check the signature: always, unless this very token was verified before under a
+/// key still in the set ([`crate::verified`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Signature,
+    AlreadyVerified,
+}
+
+/// A token that passed: its claims and the key it was signed with.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub claims: Claims,
+    pub kid: String,
+}
+
+/// [`verify`], with the signature check skipped for [`Check::AlreadyVerified`]. Every other
+/// check — the header, the key's presence in `keys`, issuer, audience, times — runs either way.
+pub fn verify_with(
+    token: &str,
+    keys: &KeySet,
+    expect: &Expectations,
+    now: i64,
+    check: Check,
+) -> Result<Verified, TokenError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -281,20 +324,22 @@ pub fn verify(
     {
         return Err(TokenError::Malformed);
     }
-    let key = header
+    let (kid, key) = header
         .kid
-        .as_deref()
-        .and_then(|kid| keys.keys.get(kid))
+        .and_then(|kid| keys.keys.get(&kid).map(|k| (kid, k)))
         .ok_or(TokenError::UnknownKey)?;
-    let sig_bytes: [u8; 64] = B64
-        .decode(s)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(TokenError::Malformed)?;
-    let signature = Signature::from_bytes(&sig_bytes);
-    // verify_strict also refuses small-order keys and non-canonical signatures (malleability).
-    key.verify_strict(format!("{h}.{p}").as_bytes(), &signature)
-        .map_err(|_| TokenError::Signature)?;
+    if check == Check::Signature {
+        let sig_bytes: [u8; 64] = B64
+            .decode(s)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(TokenError::Malformed)?;
+        let signature = Signature::from_bytes(&sig_bytes);
+        let key = VerifyingKey::from_bytes(key).map_err(|_| TokenError::Signature)?;
+        // verify_strict also refuses small-order keys and non-canonical signatures (malleability).
+        key.verify_strict(format!("{h}.{p}").as_bytes(), &signature)
+            .map_err(|_| TokenError::Signature)?;
+    }
     // Only now, with the payload authenticated, is it worth parsing.
     let claims: Claims = B64
         .decode(p)
@@ -313,7 +358,7 @@ pub fn verify(
     if now + CLOCK_SKEW_SECS < claims.nbf {
         return Err(TokenError::NotYetValid);
     }
-    Ok(claims)
+    Ok(Verified { claims, kid })
 }
 
 #[cfg(test)]
@@ -364,6 +409,34 @@ mod tests {
         let k = key(1);
         let t = sign(&claims(), &k);
         assert_eq!(verify(&t, &keyset(&k), &expect(), NOW + 10), Ok(claims()));
+    }
+
+    /// What a mark of "verified before" skips is the signature alone: the key must still be in
+    /// the set, and the claims still hold.
+    #[test]
+    fn an_already_verified_token_still_meets_every_other_check() {
+        let k = key(1);
+        let t = sign(&claims(), &k);
+        let again = |t: &str, set: &KeySet, now: i64| {
+            verify_with(t, set, &expect(), now, Check::AlreadyVerified).map(|v| v.claims)
+        };
+        assert_eq!(again(&t, &keyset(&k), NOW), Ok(claims()));
+        let v = verify_with(&t, &keyset(&k), &expect(), NOW, Check::Signature).unwrap();
+        assert_eq!(v.kid, key_id(&k.verifying_key()));
+        assert_eq!(
+            again(&t, &keyset(&key(2)), NOW).unwrap_err(),
+            TokenError::UnknownKey
+        );
+        assert_eq!(
+            again(&t, &keyset(&k), NOW + 900 + CLOCK_SKEW_SECS).unwrap_err(),
+            TokenError::Expired
+        );
+        let mut c = claims();
+        c.iss = "someone-else".into();
+        assert_eq!(
+            again(&sign(&c, &k), &keyset(&k), NOW).unwrap_err(),
+            TokenError::Issuer
+        );
     }
 
     #[test]

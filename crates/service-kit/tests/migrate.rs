@@ -1,7 +1,7 @@
 //! Migrations on real SQLite files, with several connections as Spin's local backend opens them.
 
 use service_kit::db::{Db, SqliteDb};
-use service_kit::migrate::{apply, Migration};
+use service_kit::migrate::{apply, apply_now, Migration};
 
 const MIGRATIONS: &[Migration] = &[
     Migration::from_file(
@@ -50,7 +50,7 @@ fn applies_in_order_once_and_records_versions() {
         2
     );
     // Another service's migrations on the same database are recorded separately.
-    apply(
+    apply_now(
         &db,
         "other",
         &[Migration::from_file(
@@ -102,7 +102,7 @@ fn a_failing_migration_leaves_nothing_half_applied() {
         "0001_bad.sql",
         "CREATE TABLE ok_table (a); CREATE TABLE broken (;",
     )];
-    assert!(apply(&db, "svc", &bad).is_err());
+    assert!(apply_now(&db, "svc", &bad).is_err());
     assert!(
         db.execute("SELECT * FROM ok_table", &[]).is_err(),
         "the first statement was rolled back"

@@ -26,14 +26,16 @@ fn self_signed(sub: &str, role: service_kit::token::Role) -> (String, service_ki
     (sign(&claims, &key), jwks)
 }
 
-/// Every component granted the shared key-value store could write it; the verifiers used to
-/// cache auth's keys there. A forged entry — the attacker's key, dated to live forever — must
+/// Every component granted the shared key-value store (`default`) could write it. Each verifier
+/// caches auth's keys in a store of its own (`<service>_cache`); an entry forged into the
+/// shared one, in the verifiers' own format — the attacker's key, dated to live forever — must
 /// not make any service accept the attacker's admin token.
 #[test]
 fn a_key_set_forged_into_the_shared_store_is_not_trusted() {
     let (token, jwks) = self_signed("forged-admin", service_kit::token::Role::Admin);
     if let Some(dir) = state_dir() {
-        let path = dir.join(".spin/key_value.db");
+        // Where Spin keeps the `default` store when the runtime config names no other place.
+        let path = dir.join(".spin/sqlite_key_value.db");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let db = rusqlite::Connection::open(&path).unwrap();
         db.execute_batch(
@@ -42,12 +44,16 @@ fn a_key_set_forged_into_the_shared_store_is_not_trusted() {
                PRIMARY KEY (store, key))",
         )
         .unwrap();
-        let forged = json!({"fetched_at": 4_102_444_800i64, "jwks": jwks}).to_string();
-        db.execute(
-            "INSERT OR REPLACE INTO spin_key_value (store, key, value) VALUES ('default', 'auth:jwks', ?1)",
-            [forged.as_bytes()],
-        )
-        .unwrap();
+        let forged = json!({"fetched_at": 4_102_444_800i64,
+                            "state": {"keys": jwks, "revocations": {"accounts": []}}})
+        .to_string();
+        for service in ["booking", "diagnosis", "status"] {
+            db.execute(
+                "INSERT OR REPLACE INTO spin_key_value (store, key, value) VALUES ('default', ?1, ?2)",
+                rusqlite::params![format!("auth-state/{service}"), forged.as_bytes()],
+            )
+            .unwrap();
+        }
     }
     for path in [
         "/api/status/whoami",
