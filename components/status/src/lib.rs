@@ -85,7 +85,7 @@ mod spin_entry {
                     if service_kit::principal::bearer_token(req)?.is_none() {
                         return Err(Problem::unauthorized("sign in first"));
                     }
-                    // Its own database holds nothing but its cached copy of auth's state.
+                    // No database: its key-value store holds its cached copy of auth's state.
                     ctx.principal = kit.authenticate(req).await?.0;
                 }
             }

@@ -65,7 +65,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// Runs `statement`; if its table does not exist yet, runs `create` (idempotent `IF NOT EXISTS`
-/// statements) and tries once more. For the kit's own tables (the access log, the key cache),
+/// statements) and tries once more. For the kit's own tables (the access log),
 /// which every service gets without a migration of its own: the common path pays nothing.
 pub fn creating_if_missing(
     db: &dyn Db,

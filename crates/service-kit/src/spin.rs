@@ -220,7 +220,7 @@ impl Vars for SpinVars {
 }
 
 /// What this service verifies tokens with — keys pinned by `token_verification_keys` or
-/// auth's, and auth's revocations — from its cached copy (in its own database, `key_cache`)
+/// auth's, and auth's revocations — from its cached copy (in its own key-value store, `key_cache`)
 /// or fetched from auth (through service chaining by default; the base URL is the `auth_url`
 /// variable). `kid` is the key the caller's token names, if any; `pinned`, the keys of
 /// `token_verification_keys`. Also says whether it was fetched just now.
