@@ -332,7 +332,7 @@ pub async fn authenticate(
     now: i64,
 ) -> Result<(crate::principal::Principal, Revocations), Problem> {
     use crate::principal::{bearer_token, Principal};
-    use crate::token::{peek_kid, verify_with, Check, Expectations};
+    use crate::token::{peek_kid, verify_with, Expectations};
     let pinned = key_cache::pinned(&SpinVars)?;
     let pinned = pinned.as_ref();
     let Some(token) = bearer_token(req)? else {
@@ -355,11 +355,7 @@ pub async fn authenticate(
     .await?;
     // A token this service verified before skips the signature check (`verified`).
     let seen = crate::verified::Lookup::read(kv, token);
-    let check = if seen.verified(&known.keys, now) {
-        Check::AlreadyVerified
-    } else {
-        Check::Signature
-    };
+    let check = seen.check(&known.keys, now);
     let verified = verify_with(
         token,
         &known.keys,
@@ -384,10 +380,7 @@ pub async fn authenticate(
         }
     }
     known.revocations.check(claims)?;
-    if check == Check::Signature && matches!(*req.method(), http::Method::GET | http::Method::HEAD)
-    {
-        seen.mark(kv, &verified.kid, claims, now);
-    }
+    seen.keep(kv, req.method(), check, &verified, now);
     let principal = Principal::User(verified.claims);
     Ok((principal, known.revocations))
 }

@@ -195,7 +195,8 @@ pub struct Jwks {
 
 /// Verification keys by `kid`, as their 32 bytes: a key is decompressed to a curve point only
 /// when a signature is checked with it, not on every request that builds the set (most
-/// requests carry a token verified before, `crate::verified`).
+/// requests carry a token verified before, `crate::verified`). A key that is no point on the
+/// curve is kept, and verifies nothing.
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
     keys: HashMap<String, [u8; 32]>,
@@ -232,14 +233,6 @@ impl KeySet {
 
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
-    }
-
-    /// Whether every key is a point on the curve (checked where a set is configured, not
-    /// fetched per request).
-    pub fn all_on_curve(&self) -> bool {
-        self.keys
-            .values()
-            .all(|b| VerifyingKey::from_bytes(b).is_ok())
     }
 }
 

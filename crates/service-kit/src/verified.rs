@@ -18,7 +18,8 @@
 //!   writing once (sign-ins booking) costs no store write each.
 
 use crate::kv::Kv;
-use crate::token::{Claims, KeySet, CLOCK_SKEW_SECS};
+use crate::token::{Check, Claims, KeySet, Verified, CLOCK_SKEW_SECS};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -28,7 +29,7 @@ pub const SLOTS: u16 = 4096;
 /// A verified token, as kept in its slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Mark {
-    /// Hex SHA-256 of the whole token.
+    /// The SHA-256 of the whole token, base64url.
     token: String,
     kid: String,
     exp: i64,
@@ -60,23 +61,39 @@ impl Lookup {
             .flatten()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
         Lookup {
-            hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            hash: B64.encode(digest),
             slot,
             held,
         }
     }
 
-    /// Whether this very token was verified before under a key still in `keys`, and has not
-    /// expired.
-    pub fn verified(&self, keys: &KeySet, now: i64) -> bool {
+    /// What this token needs: [`Check::AlreadyVerified`] when this very token was verified
+    /// before under a key still in `keys`, and has not expired.
+    pub fn check(&self, keys: &KeySet, now: i64) -> Check {
+        if self.verified(keys, now) {
+            Check::AlreadyVerified
+        } else {
+            Check::Signature
+        }
+    }
+
+    fn verified(&self, keys: &KeySet, now: i64) -> bool {
         self.held
             .as_ref()
             .is_some_and(|m| m.token == self.hash && m.live(now) && keys.contains(&m.kid))
     }
 
+    /// After the request's token passed `check`: marks it when it was verified in full on a
+    /// read (GET or HEAD; writes don't mark).
+    pub fn keep(&self, kv: &dyn Kv, method: &http::Method, check: Check, v: &Verified, now: i64) {
+        if check == Check::Signature && matches!(*method, http::Method::GET | http::Method::HEAD) {
+            self.mark(kv, &v.kid, &v.claims, now);
+        }
+    }
+
     /// Marks the token, just verified in full under `kid`, when its slot is free (empty, or
     /// holding an expired mark). Best effort: a failed write only means verifying again.
-    pub fn mark(&self, kv: &dyn Kv, kid: &str, claims: &Claims, now: i64) {
+    fn mark(&self, kv: &dyn Kv, kid: &str, claims: &Claims, now: i64) {
         if self.held.as_ref().is_some_and(|m| m.live(now)) {
             return;
         }
@@ -164,6 +181,30 @@ mod tests {
         Lookup::read(&kv, &b).mark(&kv, &kid, &claims(5000), late);
         assert!(Lookup::read(&kv, &b).verified(&set, late));
         assert!(!Lookup::read(&kv, &a).verified(&set, 300));
+    }
+
+    #[test]
+    fn only_a_read_verified_in_full_leaves_a_mark() {
+        let (set, kid) = keys(1);
+        let v = Verified {
+            claims: claims(1000),
+            kid,
+        };
+        for (method, check, marked) in [
+            (http::Method::GET, Check::Signature, true),
+            (http::Method::HEAD, Check::Signature, true),
+            (http::Method::POST, Check::Signature, false),
+            (http::Method::DELETE, Check::Signature, false),
+            (http::Method::GET, Check::AlreadyVerified, false),
+        ] {
+            let kv = MemKv::default();
+            Lookup::read(&kv, "a.b.c").keep(&kv, &method, check, &v, 100);
+            assert_eq!(
+                Lookup::read(&kv, "a.b.c").check(&set, 100) == Check::AlreadyVerified,
+                marked,
+                "{method} {check:?}"
+            );
+        }
     }
 
     #[test]
