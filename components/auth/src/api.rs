@@ -119,6 +119,9 @@ fn email_str(e: &Option<Email>) -> &str {
 pub struct LoginBody {
     pub email: String,
     pub password: String,
+    /// Put the refresh token in an `HttpOnly` cookie instead of the body (the portal does).
+    #[serde(default)]
+    pub refresh_cookie: bool,
 }
 
 impl LoginBody {
@@ -148,14 +151,34 @@ fn bounded(s: &str, max: usize) -> Result<(), String> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
-    pub refresh_token: String,
+    /// Absent when the browser's cookie carries it ([`crate::cookie`]).
+    pub refresh_token: Option<String>,
+}
+
+/// Where a refresh token came from, and so where its successor goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Body,
+    Cookie,
 }
 
 impl RefreshBody {
-    pub fn validate(&self) -> Result<(), Problem> {
+    /// The token presented, from the body or else the cookie; bounded either way.
+    pub fn presented<'a>(&'a self, cookie: Option<&'a str>) -> Result<(&'a str, Carrier), Problem> {
+        let (token, carrier) = match (&self.refresh_token, cookie) {
+            (Some(t), _) => (t.as_str(), Carrier::Body),
+            (None, Some(c)) => (c, Carrier::Cookie),
+            (None, None) => {
+                return Err(Problem::invalid(
+                    "refresh_token",
+                    "is required: in the body, or in the healthe_refresh cookie",
+                ))
+            }
+        };
         let mut errors = Errors::default();
-        errors.take("refresh_token", bounded(&self.refresh_token, 128));
-        errors.finish()
+        errors.take("refresh_token", bounded(token, 128));
+        errors.finish()?;
+        Ok((token, carrier))
     }
 }
 
@@ -212,7 +235,9 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
-    pub refresh_token: String,
+    /// Absent when it went into the cookie instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub refresh_expires_in: i64,
     pub user: User,
 }

@@ -2,9 +2,10 @@
 //! answer. No SQL here.
 
 use crate::api::{
-    CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, TokenResponse, UpdateUserBody,
+    Carrier, CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, TokenResponse,
+    UpdateUserBody,
 };
-use crate::{accounts, keys, security, sessions, throttle, Ctx};
+use crate::{accounts, cookie, keys, security, sessions, throttle, Ctx};
 use http::StatusCode;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::audit::Outcome;
@@ -28,8 +29,17 @@ fn principal(req: &Request, ctx: &Ctx) -> Result<Principal, Problem> {
 }
 
 /// Token answers must never be cached (RFC 6749 §5.1).
-fn token_reply(status: StatusCode, tokens: &TokenResponse) -> Reply {
-    Ok(set_header(json(status, tokens), "pragma", "no-cache"))
+/// With `Carrier::Cookie`, the refresh token leaves the body for the cookie.
+fn token_reply(mut tokens: TokenResponse, carrier: Carrier) -> Reply {
+    let in_cookie = match carrier {
+        Carrier::Cookie => tokens.refresh_token.take(),
+        Carrier::Body => None,
+    };
+    let mut resp = set_header(json(StatusCode::OK, &tokens), "pragma", "no-cache");
+    if let Some(token) = in_cookie {
+        cookie::set(&mut resp, &token, tokens.refresh_expires_in);
+    }
+    Ok(resp)
 }
 
 pub fn health(ctx: &Ctx) -> Reply {
@@ -59,20 +69,38 @@ pub fn login(req: &Request, ctx: &Ctx) -> Reply {
     let b: LoginBody = body::parse(req)?;
     let ip = client_ip(req);
     let tokens = sessions::login(ctx, &b, ip.as_deref())?;
-    token_reply(StatusCode::OK, &tokens)
+    let carrier = if b.refresh_cookie {
+        Carrier::Cookie
+    } else {
+        Carrier::Body
+    };
+    token_reply(tokens, carrier)
 }
 
 pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
     let b: RefreshBody = body::parse(req)?;
-    b.validate()?;
-    token_reply(StatusCode::OK, &sessions::refresh(ctx, &b.refresh_token)?)
+    let (presented, carrier) = b.presented(cookie::read(req))?;
+    match sessions::refresh(ctx, presented) {
+        Ok(tokens) => token_reply(tokens, carrier),
+        // A cookie that can no longer refresh is dead weight in the browser: drop it.
+        Err(p) if carrier == Carrier::Cookie => {
+            let mut resp = service_kit::http::problem_response(&p);
+            cookie::clear(&mut resp);
+            Ok(resp)
+        }
+        Err(p) => Err(p),
+    }
 }
 
 pub fn logout(req: &Request, ctx: &Ctx) -> Reply {
     let b: RefreshBody = body::parse(req)?;
-    b.validate()?;
-    sessions::logout(ctx, &b.refresh_token)?;
-    Ok(no_content())
+    let (presented, carrier) = b.presented(cookie::read(req))?;
+    sessions::logout(ctx, presented)?;
+    let mut resp = no_content();
+    if carrier == Carrier::Cookie {
+        cookie::clear(&mut resp);
+    }
+    Ok(resp)
 }
 
 pub fn me(req: &Request, ctx: &Ctx) -> Reply {

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod cookie;
 mod handlers;
 pub mod keys;
 pub mod password;

@@ -152,7 +152,7 @@ fn issue(
         access_token: access,
         token_type: "Bearer",
         expires_in: ACCESS_TTL_SECS,
-        refresh_token: refresh,
+        refresh_token: Some(refresh),
         refresh_expires_in: (expires_at - now).max(0),
         user,
     })

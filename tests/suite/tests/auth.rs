@@ -58,6 +58,96 @@ fn register_login_me_refresh_logout() {
     post("/api/auth/refresh", &json!({"refresh_token": next}), None).problem(401);
 }
 
+/// The `healthe_refresh` cookie of a reply's `Set-Cookie` headers: its value and attributes.
+fn refresh_cookie(r: &Reply) -> Option<(String, String)> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.strip_prefix("healthe_refresh="))
+        .map(|v| {
+            let (value, attrs) = v.split_once(';').unwrap_or((v, ""));
+            (value.to_string(), attrs.trim().to_string())
+        })
+        .next()
+}
+
+fn with_cookie(path: &str, body: &serde_json::Value, value: &str) -> Reply {
+    send_json_with(
+        "POST",
+        path,
+        body,
+        None,
+        &[("cookie", &format!("theme=x; healthe_refresh={value}"))],
+    )
+}
+
+#[test]
+fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
+    let user = register_patient();
+    let r = post(
+        "/api/auth/login",
+        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    // No refresh token where a script could read it.
+    assert!(r.json().get("refresh_token").is_none(), "{}", r.text);
+    assert!(r.json()["access_token"].is_string());
+    let (first, attrs) = refresh_cookie(&r).expect("a refresh cookie");
+    assert!(!first.is_empty());
+    for a in [
+        "Path=/api/auth",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Max-Age=",
+    ] {
+        assert!(attrs.contains(a), "{a} missing from {attrs}");
+    }
+
+    // A reload: the cookie alone (an empty JSON body) refreshes, and the successor goes back
+    // into the cookie.
+    let r = with_cookie("/api/auth/refresh", &json!({}), &first);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json().get("refresh_token").is_none());
+    assert_eq!(r.json()["user"]["id"], user.id.as_str());
+    let (second, _) = refresh_cookie(&r).expect("a rotated cookie");
+    assert_ne!(second, first);
+
+    // A cookie that cannot refresh is refused, and the browser is told to drop it.
+    let r = with_cookie("/api/auth/refresh", &json!({}), "not-a-token");
+    r.problem(401);
+    let (cleared, attrs) = refresh_cookie(&r).expect("a clearing cookie");
+    assert!(cleared.is_empty() && attrs.contains("Max-Age=0"), "{attrs}");
+    // The body's token wins over the cookie's.
+    let r = send_json_with(
+        "POST",
+        "/api/auth/refresh",
+        &json!({"refresh_token": "not-a-token"}),
+        None,
+        &[("cookie", &format!("healthe_refresh={second}"))],
+    );
+    r.problem(401);
+    assert!(refresh_cookie(&r).is_none());
+
+    // Sign-out through the cookie ends the session and clears it.
+    let r = post(
+        "/api/auth/login",
+        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
+        None,
+    );
+    let (third, _) = refresh_cookie(&r).unwrap();
+    let r = with_cookie("/api/auth/logout", &json!({}), &third);
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert!(refresh_cookie(&r).unwrap().1.contains("Max-Age=0"));
+    with_cookie("/api/auth/refresh", &json!({}), &third).problem(401);
+
+    // Neither body nor cookie: the field is named. The body form sets no cookie.
+    let fields = post("/api/auth/refresh", &json!({}), None).problem(422);
+    assert_eq!(fields, ["refresh_token"]);
+    assert!(refresh_cookie(&login(&user.email, PASSWORD)).is_none());
+}
+
 #[test]
 fn a_replayed_refresh_token_revokes_its_sign_in() {
     let u = new_patient();
