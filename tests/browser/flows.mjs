@@ -1,0 +1,118 @@
+// The portal's end-to-end flows, each as a person does it: by labels, roles and visible text,
+// never by the markup's internals. Fixtures (accounts, a doctor with hours) come from the Rust
+// test that runs the flow.
+import assert from "node:assert/strict";
+
+async function signIn(page, email, password) {
+  await page.goto("/#/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+export const flows = {
+  /** A patient registers, finds a doctor and books; the doctor confirms; the patient sees it. */
+  async "book-and-confirm"({ fixtures: f, person, screen }) {
+    const patient = await person("patient");
+    const p = patient.page;
+    await p.goto("/");
+    await p.getByRole("heading", { name: "Sign in" }).waitFor();
+    await screen(p, "sign-in");
+
+    // Register: a too-short password is named on its field first.
+    await p.getByRole("link", { name: "Create a patient account" }).click();
+    await p.getByLabel("Your name").fill("Pat Browser");
+    await p.getByLabel("Email").fill(f.patient_email);
+    await p.getByLabel("Password").fill("short");
+    await p.getByRole("button", { name: "Create account" }).click();
+    const pwError = p.locator(".field-error");
+    await pwError.first().waitFor();
+    assert.match(await p.getByLabel("Password").getAttribute("aria-invalid"), /true/);
+    await screen(p, "register-invalid");
+    await p.getByLabel("Password").fill(f.password);
+    await p.getByRole("button", { name: "Create account" }).click();
+    await p.getByRole("heading", { name: "Find a doctor" }).waitFor();
+
+    // Find the doctor by specialty text, open the profile.
+    await p.getByLabel("Specialty", { exact: true }).fill(f.specialty);
+    await p.getByRole("button", { name: "Search" }).click();
+    await p.getByRole("link", { name: `See ${f.doctor_name}'s profile and free times` }).click();
+    await p.getByRole("heading", { name: f.doctor_name }).waitFor();
+    await p.getByText("Free times").waitFor();
+    // The doctor works in another zone than this browser's: it is named.
+    await p.getByText(`the doctor works in ${f.doctor_zone}`).waitFor();
+    await p.getByRole("button", { name: "Later week" }).click();
+    const slot = p.getByRole("button", { name: /^Choose / }).first();
+    await slot.waitFor();
+    await screen(p, "doctor-slots");
+    await slot.click();
+    await p.getByLabel("Reason for the visit").fill("Chest tightness when climbing stairs");
+    await screen(p, "booking");
+    await p.getByRole("button", { name: "Send request" }).click();
+    await p.getByText("Your request is sent").waitFor();
+
+    await p.getByRole("link", { name: "My appointments" }).click();
+    await p.getByText("Waiting for the doctor").waitFor();
+    await screen(p, "my-appointments-requested");
+
+    // The doctor signs in, finds the request in the agenda for its day, and confirms it.
+    const doctor = await person("doctor");
+    const d = doctor.page;
+    await signIn(d, f.doctor_email, f.password);
+    await d.getByRole("heading", { name: /^Agenda/ }).waitFor();
+    const bookedDay = await p.locator(".appointment h3").first().textContent();
+    assert.ok(bookedDay);
+    // Walk forward to the day of the request (it is at most two weeks out).
+    for (let i = 0; i < 15 && !(await d.getByText("Chest tightness when climbing stairs").count()); i++) {
+      await d.getByRole("link", { name: "Next day" }).click();
+      await d.waitForTimeout(150);
+    }
+    await d.getByText("Chest tightness when climbing stairs").waitFor();
+    await screen(d, "doctor-agenda");
+    await d.getByRole("button", { name: "Confirm" }).click();
+    await d.getByText("Saved.").waitFor();
+    await d.locator(".appointment .status", { hasText: "Confirmed" }).waitFor();
+
+    // The patient sees it confirmed after a reload, still signed in (the refresh cookie).
+    await p.reload();
+    await p.getByRole("button", { name: "Sign out" }).waitFor();
+    await p.getByRole("heading", { name: "My appointments" }).waitFor();
+    await p.locator(".appointment .status", { hasText: "Confirmed" }).waitFor();
+    await screen(p, "my-appointments-confirmed");
+    // And the doctor's reload keeps them signed in too.
+    await d.reload();
+    await d.getByRole("button", { name: "Sign out" }).waitFor();
+
+    // No token is where a script can read it.
+    const cookies = await patient.context.cookies();
+    const refresh = cookies.find((c) => c.name === "healthe_refresh");
+    assert.ok(refresh, "the refresh cookie is set");
+    assert.equal(refresh.httpOnly, true);
+    assert.equal(refresh.sameSite, "Strict");
+    assert.equal(refresh.path, "/api/auth");
+    assert.equal(await p.evaluate(() => document.cookie.includes("healthe_refresh")), false);
+    assert.equal(await p.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)), "{}{}");
+
+    // Sign out ends it: a reload lands on the sign-in screen.
+    await p.getByRole("button", { name: "Sign out" }).click();
+    await p.getByRole("heading", { name: "Sign in" }).waitFor();
+    await p.reload();
+    await p.getByRole("heading", { name: "Sign in" }).waitFor();
+  },
+
+  /** A wrong password and an unreachable service are each said plainly. */
+  async "sign-in-problems"({ fixtures: f, person, screen }) {
+    const { page: p, context } = await person("visitor");
+    await p.goto("/#/sign-in");
+    await p.getByLabel("Email").fill(f.patient_email);
+    await p.getByLabel("Password").fill("not the password at all");
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("alert").waitFor();
+    await screen(p, "sign-in-refused");
+    await context.route("**/api/**", (route) => route.abort());
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByText("cannot be reached").waitFor();
+    await screen(p, "unreachable");
+  },
+};

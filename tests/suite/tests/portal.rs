@@ -1,0 +1,74 @@
+//! The portal in a real browser: Debian's Chromium, headless, driven by playwright-core
+//! (`tests/browser`), against the real app. Each flow is its own test; each checks every screen
+//! with axe-core at phone and desktop width and saves screenshots under `target/screenshots/`.
+
+use blackbox::booking::{doctor_with_hours, every_day};
+use blackbox::*;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// `tests/browser`, with its pinned packages installed (`npm ci`, once per run).
+fn browser_dir() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let dir = workspace_root().join("tests/browser");
+            if !dir.join("node_modules/playwright-core").exists() {
+                let status = Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir)
+                    .status()
+                    .expect("npm (Node.js) is needed for the browser tests");
+                assert!(status.success(), "npm ci in tests/browser failed");
+            }
+            dir
+        })
+        .clone()
+}
+
+fn run_flow(flow: &str, fixtures: Value) {
+    let dir = browser_dir();
+    let shots = workspace_root().join("target/screenshots");
+    let out = Command::new("node")
+        .arg("run.mjs")
+        .arg(flow)
+        .env("HEALTHE_URL", base_url())
+        .env("FIXTURES", fixtures.to_string())
+        .env("SCREENSHOTS", &shots)
+        .current_dir(&dir)
+        .output()
+        .expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "flow {flow}:\n{text}");
+    println!("{text}");
+}
+
+#[test]
+fn a_patient_books_and_the_doctor_confirms_in_the_browser() {
+    let specialty = format!("Cardiology {}", unique());
+    let doctor = doctor_with_hours("America/Chicago", every_day("09:00", "17:00"), &specialty);
+    let profile = get(&format!("/api/booking/doctors/{}", doctor.id), None).json();
+    run_flow(
+        "book-and-confirm",
+        json!({
+            "patient_email": format!("pat-{}@example.org", unique()),
+            "password": PASSWORD,
+            "specialty": specialty,
+            "doctor_name": profile["name"],
+            "doctor_zone": "America/Chicago",
+            "doctor_email": doctor.email,
+        }),
+    );
+}
+
+#[test]
+fn sign_in_problems_are_said_plainly() {
+    let patient = register_patient();
+    run_flow("sign-in-problems", json!({ "patient_email": patient.email }));
+}

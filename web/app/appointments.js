@@ -1,0 +1,128 @@
+// A patient's appointments (upcoming and past, with cancel), and a doctor's agenda for a day in
+// their own zone (confirm or decline requests, complete, mark missed, cancel).
+import { html, useState, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
+import { get, post, withQuery } from "./api.js";
+import * as S from "./strings.js";
+
+const doctorNames = new Map();
+function useDoctorName(id) {
+  const [name] = useLoad(async () => {
+    if (!doctorNames.has(id)) doctorNames.set(id, get(`/api/booking/doctors/${encodeURIComponent(id)}`).then((d) => d.name, () => id));
+    return doctorNames.get(id);
+  }, [id]);
+  return name || "";
+}
+
+function DoctorName({ id }) {
+  return useDoctorName(id);
+}
+
+export function MyAppointments() {
+  const t = S.appointments;
+  const now = new Date().toISOString();
+  const [upcoming, e1, reload1] = useLoad(() => get(withQuery("/api/booking/appointments", { from: now.slice(0, 19) + "Z", limit: 50 })), []);
+  const [past, e2, reload2] = useLoad(() => get(withQuery("/api/booking/appointments", { to: now.slice(0, 19) + "Z", limit: 50 })), []);
+  const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
+  const cancel = async (a) => {
+    setError(null);
+    try {
+      await post(`/api/booking/appointments/${a.id}/cancel`, {});
+      setMessage(t.cancelled);
+      reload1();
+      reload2();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const list = (page, canCancel) =>
+    page &&
+    (page.items.length === 0
+      ? html`<${Empty} text=${t.none} />`
+      : html`<ul class="cards">
+          ${page.items.map(
+            (a) => html`<li class="card appointment" key=${a.id} data-status=${a.status}>
+              <h3>${dateTime(a.starts_at, myZone())}</h3>
+              <p>${t.with("")}<${DoctorName} id=${a.doctor_id} /></p>
+              <p class=${`status status-${a.status}`}>${t.status[a.status] || a.status}</p>
+              ${a.reason && html`<p>${t.reason}: ${a.reason}</p>`}
+              ${a.note && html`<p>${t.note}: ${a.note}</p>`}
+              ${canCancel && ["requested", "confirmed"].includes(a.status) &&
+              html`<button type="button" class="secondary" onClick=${() => cancel(a)}>${t.cancel}</button>`}
+            </li>`,
+          )}
+        </ul>`);
+  return html`<section aria-labelledby="h-appointments">
+    <h1 id="h-appointments">${t.title}</h1>
+    ${message && html`<p class="success" role="status">${message}</p>`}
+    <${ErrorNote} error=${error || e1 || e2} strings=${S.common} />
+    <h2>${t.upcoming}</h2>
+    ${upcoming === undefined && !e1 && html`<${Loading} text=${S.common.loading} />`}
+    ${list(upcoming, true)}
+    <h2>${t.past}</h2>
+    ${past === undefined && !e2 && html`<${Loading} text=${S.common.loading} />`}
+    ${list(past, false)}
+  </section>`;
+}
+
+export function Agenda({ query, go }) {
+  const t = S.agenda;
+  const zone = myZone();
+  const d = query.day || isoDate(new Date(), zone);
+  const [page, error, reload] = useLoad(() => get(withQuery("/api/booking/appointments", { day: d, limit: 100 })), [d]);
+  const [actError, setActError] = useState(null);
+  const [message, setMessage] = useState(null);
+  const act = async (a, action, body = {}) => {
+    setActError(null);
+    setMessage(null);
+    try {
+      await post(`/api/booking/appointments/${a.id}/${action}`, body);
+      setMessage(t.done);
+      reload();
+    } catch (e) {
+      setActError(e);
+    }
+  };
+  const decline = (ev, a) => {
+    ev.preventDefault();
+    const reason = new FormData(ev.currentTarget).get("reason");
+    act(a, "decline", reason ? { reason } : {});
+  };
+  return html`<section aria-labelledby="h-agenda">
+    <h1 id="h-agenda">${t.title}: ${day(`${d}T12:00:00Z`, "UTC")}</h1>
+    <div class="toolbar">
+      <a class="button secondary" href=${`#/agenda?day=${addDays(d, -1)}`}>${t.prev}</a>
+      <a class="button secondary" href=${`#/agenda?day=${addDays(d, 1)}`}>${t.next}</a>
+    </div>
+    <p>${t.zone(zone)}</p>
+    ${message && html`<p class="success" role="status">${message}</p>`}
+    <${ErrorNote} error=${error || actError} strings=${S.common} />
+    ${page === undefined && !error && html`<${Loading} text=${S.common.loading} />`}
+    ${page && page.items.length === 0 && html`<${Empty} text=${t.none} />`}
+    ${page &&
+    html`<ul class="cards">
+      ${page.items.map(
+        (a) => html`<li class="card appointment" key=${a.id} data-status=${a.status}>
+          <h2>${time(a.starts_at, zone)}–${time(a.ends_at, zone)}</h2>
+          <p class=${`status status-${a.status}`}>${S.appointments.status[a.status] || a.status}</p>
+          <p>${t.reason}: ${a.reason}</p>
+          ${a.status === "requested" &&
+          html`<div class="actions">
+            <button type="button" onClick=${() => act(a, "confirm")}>${t.confirm}</button>
+            <form class="inline" onSubmit=${(ev) => decline(ev, a)}>
+              <label for=${`decline-${a.id}`}>${t.declineReason}</label>
+              <input id=${`decline-${a.id}`} name="reason" maxlength="500" />
+              <button type="submit" class="secondary">${t.decline}</button>
+            </form>
+          </div>`}
+          ${a.status === "confirmed" &&
+          html`<div class="actions">
+            <button type="button" onClick=${() => act(a, "complete")}>${t.complete}</button>
+            <button type="button" class="secondary" onClick=${() => act(a, "no_show")}>${t.noShow}</button>
+            <button type="button" class="secondary" onClick=${() => act(a, "cancel")}>${t.cancel}</button>
+          </div>`}
+        </li>`,
+      )}
+    </ul>`}
+  </section>`;
+}

@@ -1,0 +1,103 @@
+// The portal: a hash router over the screens, the session restored from auth's cookie on load,
+// and a header whose navigation follows the signed-in role.
+import { html, useState, useEffect } from "./ui.js";
+import { render } from "/vendor/htm-3.1.1/standalone.module.js";
+import { restore, signOut, onSessionChange, currentUser, ApiError } from "./api.js";
+import { SignIn, Register } from "./account.js";
+import { FindDoctor, DoctorPage } from "./doctors.js";
+import { MyAppointments, Agenda } from "./appointments.js";
+import * as S from "./strings.js";
+
+function parseHash() {
+  const [path, q = ""] = (location.hash.slice(1) || "/").split("?");
+  return { path, query: Object.fromEntries(new URLSearchParams(q)) };
+}
+
+const go = (hash) => {
+  location.hash = hash;
+};
+
+/** Where each role starts. */
+const home = (user) => (!user ? "#/sign-in" : user.role === "doctor" ? "#/agenda" : "#/doctors");
+
+function screen(route, user) {
+  const { path, query } = route;
+  const doctorMatch = path.match(/^\/doctors\/([^/]+)$/);
+  if (path === "/sign-in") return html`<${SignIn} go=${go} />`;
+  if (path === "/register") return html`<${Register} go=${go} />`;
+  if (path === "/doctors") return html`<${FindDoctor} query=${query} go=${go} />`;
+  if (doctorMatch) return html`<${DoctorPage} id=${decodeURIComponent(doctorMatch[1])} />`;
+  if (!user) return html`<${SignIn} go=${go} />`;
+  if (path === "/appointments") return html`<${MyAppointments} />`;
+  if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
+  return null;
+}
+
+function Nav({ user }) {
+  const n = S.nav;
+  const links = !user
+    ? [["#/doctors", n.findDoctor], ["#/sign-in", n.signIn], ["#/register", n.register]]
+    : user.role === "doctor"
+      ? [["#/agenda", n.agenda]]
+      : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments]];
+  const here = location.hash.split("?")[0] || "#/";
+  return html`<nav aria-label=${S.common.nav}>
+    <ul>
+      ${links.map(([href, text]) => html`<li key=${href}><a href=${href} aria-current=${here === href ? "page" : undefined}>${text}</a></li>`)}
+    </ul>
+  </nav>`;
+}
+
+function App() {
+  const [route, setRoute] = useState(parseHash);
+  const [user, setUser] = useState(currentUser);
+  const [ready, setReady] = useState(false);
+  const [down, setDown] = useState(false);
+  useEffect(() => {
+    const onHash = () => setRoute(parseHash());
+    addEventListener("hashchange", onHash);
+    const off = onSessionChange(setUser);
+    restore()
+      .catch((e) => setDown(e instanceof ApiError && e.status === 0))
+      .finally(() => setReady(true));
+    return () => {
+      removeEventListener("hashchange", onHash);
+      off();
+    };
+  }, []);
+  useEffect(() => {
+    if (!ready) return;
+    const { path } = route;
+    if (path === "/" || ((path === "/sign-in" || path === "/register") && user)) go(home(user));
+  }, [ready, route, user]);
+  // Move focus to the new screen's heading, so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    const h = document.querySelector("main h1");
+    if (h) {
+      h.setAttribute("tabindex", "-1");
+      h.focus({ preventScroll: true });
+    }
+  }, [route.path, ready]);
+  const c = S.common;
+  return html`
+    <a class="skip" href="#main">${c.skip}</a>
+    <header>
+      <p class="brand"><a href="#/">${c.appName}</a> <span>${c.tagline}</span></p>
+      <${Nav} user=${user} />
+      ${user &&
+      html`<div class="who">
+        <span>${c.signedInAs(user.display_name, S.roles[user.role] || user.role)}</span>
+        <button type="button" class="secondary" onClick=${async () => { await signOut(); go("#/sign-in"); }}>${c.signOut}</button>
+      </div>`}
+    </header>
+    <main id="main">
+      ${down && html`<p class="error" role="alert">${c.unreachable}</p>`}
+      ${ready ? screen(route, user) : html`<p class="loading" role="status">${c.loading}</p>`}
+    </main>
+    <footer><p>${c.disclaimer}</p></footer>
+  `;
+}
+
+const root = document.getElementById("app");
+root.textContent = ""; // the no-JavaScript placeholder
+render(html`<${App} />`, root);
