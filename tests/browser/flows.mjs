@@ -115,4 +115,42 @@ export const flows = {
     await p.getByText("cannot be reached").waitFor();
     await screen(p, "unreachable");
   },
+
+  /** The heart calculator with cholesterol in mmol/L, then an out-of-range age on its field. */
+  async "risk-calculator"({ fixtures: f, person, screen }) {
+    const { page: p } = await person("patient");
+    await signIn(p, f.patient_email, f.password);
+    await p.getByRole("link", { name: "Risk calculators" }).click();
+    await p.getByRole("heading", { name: /Risk calculators: Heart attack/ }).waitFor();
+    await p.getByLabel("Age (years)").fill("55");
+    await p.getByLabel("Unit for Total cholesterol").selectOption("mmol/L");
+    await p.getByLabel("Total cholesterol (mmol/L)").fill("5.5");
+    await p.getByLabel("Unit for HDL cholesterol").selectOption("mmol/L");
+    await p.getByLabel("HDL cholesterol (mmol/L)").fill("1.3");
+    await p.getByLabel("Systolic blood pressure (mmHg)").fill("128");
+    await p.getByLabel(/^Body-mass index/).fill("27");
+    await p.getByLabel(/^eGFR/).fill("90");
+    await p.getByLabel("I take blood-pressure medication").check();
+    await screen(p, "heart-form");
+    await p.getByRole("button", { name: "Estimate my risk" }).click();
+    const result = p.locator(".result");
+    await result.waitFor();
+    const text = await result.textContent();
+    assert.match(text, /\d+\.\d %/);
+    assert.match(text, /PREVENT/);
+    assert.match(text, /Circulation/);
+    assert.match(text, /not a diagnosis/);
+    await p.locator("#h-history ~ ul li").first().waitFor();
+    await screen(p, "heart-result");
+
+    // Out of the validated range: said on the field itself.
+    await p.getByLabel("Age (years)").fill("20");
+    await p.getByRole("button", { name: "Estimate my risk" }).click();
+    await p.locator('[aria-invalid="true"]').first().waitFor();
+    assert.equal(await p.getByLabel("Age (years)").getAttribute("aria-invalid"), "true");
+    const described = await p.getByLabel("Age (years)").getAttribute("aria-describedby");
+    const message = await p.locator(`[id="${described.split(" ").pop()}"]`).textContent();
+    assert.match(message, /30/);
+    await screen(p, "heart-out-of-range");
+  },
 };

@@ -15,6 +15,7 @@ function useSubmit(action) {
       await action(form);
     } catch (e) {
       setError(e);
+    } finally {
       setBusy(false);
     }
   };

@@ -6,6 +6,7 @@ import { restore, signOut, onSessionChange, currentUser, ApiError } from "./api.
 import { SignIn, Register } from "./account.js";
 import { FindDoctor, DoctorPage } from "./doctors.js";
 import { MyAppointments, Agenda } from "./appointments.js";
+import { Risk } from "./risk.js";
 import * as S from "./strings.js";
 
 function parseHash() {
@@ -30,6 +31,7 @@ function screen(route, user) {
   if (!user) return html`<${SignIn} go=${go} />`;
   if (path === "/appointments") return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
+  if (path === "/risk") return html`<${Risk} query=${query} go=${go} />`;
   return null;
 }
 
@@ -38,8 +40,8 @@ function Nav({ user }) {
   const links = !user
     ? [["#/doctors", n.findDoctor], ["#/sign-in", n.signIn], ["#/register", n.register]]
     : user.role === "doctor"
-      ? [["#/agenda", n.agenda]]
-      : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments]];
+      ? [["#/agenda", n.agenda], ["#/risk", n.risk]]
+      : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/risk", n.risk]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>

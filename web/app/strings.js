@@ -17,6 +17,7 @@ export const nav = {
   findDoctor: "Find a doctor",
   myAppointments: "My appointments",
   agenda: "Agenda",
+  risk: "Risk calculators",
   signIn: "Sign in",
   register: "Register",
 };
@@ -127,4 +128,45 @@ export const roles = {
   pharmacist: "pharmacist",
   staff: "staff",
   admin: "admin",
+};
+
+export const risk = {
+  title: "Risk calculators",
+  kinds: { heart: "Heart attack", stroke: "Stroke", diabetes: "Diabetes" },
+  models: {
+    heart: ["prevent-2024", "pce-2013"],
+    stroke: ["cha2ds2-vasc", "prevent-2024"],
+    diabetes: ["findrisc", "framingham-diabetes-2007"],
+  },
+  model: "Equation",
+  unit: (label) => `Unit for ${label}`,
+  range: (min, max, unit) => `Validated range ${min}–${max} ${unit}.`,
+  yes: "Yes",
+  submit: "Estimate my risk",
+  busy: "Calculating…",
+  result: "Result",
+  byModel: (title, version) => `${title}, version ${version}`,
+  citation: "Source",
+  horizon: (y) => `Over ${y} years.`,
+  disclaimer: "This is decision support, not a diagnosis. Talk to your doctor about what it means for you.",
+  history: "My history",
+  noHistory: "No assessments yet.",
+  caveats: "Limits of this equation",
+  population: "Made for",
+  labels: {
+    age: "Age", sex: "Sex", race: "Race (as the equation defines it)", total_cholesterol: "Total cholesterol",
+    hdl_cholesterol: "HDL cholesterol", triglycerides: "Triglycerides", fasting_glucose: "Fasting glucose",
+    sbp: "Systolic blood pressure", dbp: "Diastolic blood pressure", bmi: "Body-mass index", egfr: "eGFR (kidney function)",
+    waist: "Waist circumference", diabetes: "I have diabetes", smoker: "I smoke", bp_treated: "I take blood-pressure medication",
+    bp_medication: "I take blood-pressure medication", statin: "I take a statin", chf: "Heart failure",
+    hypertension: "High blood pressure", stroke_tia: "Earlier stroke or TIA", vascular_disease: "Vascular disease",
+    physically_active: "At least 30 minutes of activity a day", daily_vegetables: "Vegetables or fruit every day",
+    high_glucose_history: "High blood glucose found before", family_history: "Family members with diabetes",
+    parent_diabetes: "A parent with diabetes",
+  },
+  choices: {
+    female: "Female", male: "Male", white_or_other: "White or other", african_american: "African American",
+    none: "None", second_degree: "Grandparent, aunt, uncle or cousin", first_degree: "Parent, sibling or child",
+  },
+  percent: (p) => `${(p * 100).toFixed(1)} %`,
 };

@@ -72,3 +72,12 @@ fn sign_in_problems_are_said_plainly() {
     let patient = register_patient();
     run_flow("sign-in-problems", json!({ "patient_email": patient.email }));
 }
+
+#[test]
+fn the_heart_calculator_takes_mmol_and_names_an_out_of_range_field() {
+    let patient = new_patient();
+    run_flow(
+        "risk-calculator",
+        json!({ "patient_email": patient.email, "password": PASSWORD }),
+    );
+}

@@ -1,0 +1,130 @@
+// The risk calculators: a form built from the chosen equation's model card (units, validated
+// ranges, a mg/dL ↔ mmol/L choice where the API converts), the result with its model, citation
+// and the decision-support wording, and the person's history.
+import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime } from "./ui.js";
+import { get, post } from "./api.js";
+import { fieldError, useSubmit } from "./account.js";
+import * as S from "./strings.js";
+
+/** Readings the API also takes in mmol/L (it converts; the card's unit is mg/dL). */
+const MMOL = new Set(["total_cholesterol", "hdl_cholesterol", "triglycerides", "fasting_glucose"]);
+const label = (name) => S.risk.labels[name] || name.replaceAll("_", " ");
+
+export function Risk({ query, go }) {
+  const t = S.risk;
+  const kind = t.models[query.kind] ? query.kind : "heart";
+  const [cards, error] = useLoad(() => get("/api/diagnosis/models"), []);
+  const [history, , reloadHistory] = useLoad(() => get("/api/diagnosis/assessments?limit=10"), []);
+  const models = t.models[kind];
+  const modelId = models.includes(query.model) ? query.model : models[0];
+  const list = cards?.items || cards || [];
+  const card = Array.isArray(list) ? list.find((c) => c.id === modelId) : undefined;
+  return html`<section aria-labelledby="h-risk">
+    <h1 id="h-risk">${t.title}: ${t.kinds[kind]}</h1>
+    <nav aria-label=${t.title} class="toolbar">
+      ${Object.entries(t.kinds).map(
+        ([k, name]) => html`<a class=${`button ${k === kind ? "" : "secondary"}`} aria-current=${k === kind ? "page" : undefined} href=${`#/risk?kind=${k}`}>${name}</a>`,
+      )}
+    </nav>
+    <${ErrorNote} error=${error} strings=${S.common} />
+    ${!cards && !error && html`<${Loading} text=${S.common.loading} />`}
+    ${cards &&
+    html`<${Field} label=${t.model} name="model" type="select" value=${modelId}
+        onChange=${(e) => go(`#/risk?kind=${kind}&model=${e.currentTarget.value}`)}>
+        ${models.map((m) => html`<option value=${m}>${(Array.isArray(list) && list.find((c) => c.id === m)?.title) || m}</option>`)}
+      <//>`}
+    ${card && html`<${Calculator} key=${card.id} card=${card} onDone=${reloadHistory} />`}
+    <section aria-labelledby="h-history">
+      <h2 id="h-history">${t.history}</h2>
+      ${history && history.items.length === 0 && html`<${Empty} text=${t.noHistory} />`}
+      ${history &&
+      html`<ul class="cards">
+        ${history.items.map(
+          (a) => html`<li class="card" key=${a.id}>
+            <h3>${dateTime(a.created_at)}</h3>
+            <p>${a.model.title}</p>
+            <p>${a.headline || ""}</p>
+          </li>`,
+        )}
+      </ul>`}
+    </section>
+  </section>`;
+}
+
+function Calculator({ card, onDone }) {
+  const t = S.risk;
+  const [result, setResult] = useState(null);
+  const [units, setUnits] = useState({});
+  const [busy, error, onSubmit] = useSubmit(async (form) => {
+    const inputs = {};
+    for (const i of card.inputs) {
+      if (i.kind === "boolean") inputs[i.name] = form[i.name] === "on";
+      else if (i.kind === "choice") inputs[i.name] = form[i.name];
+      else if (form[i.name] !== "") {
+        const value = Number(form[i.name]);
+        inputs[i.name] = units[i.name] === "mmol/L" ? { value, unit: "mmol/L" } : Number.isNaN(value) ? form[i.name] : value;
+      }
+    }
+    setResult(null);
+    setResult(await post("/api/diagnosis/assessments", { model: card.id, inputs }));
+    onDone();
+  });
+  return html`<form class="calculator" onSubmit=${onSubmit} novalidate aria-describedby="card-outcome">
+    <p id="card-outcome">${card.outcome}. ${t.horizon(card.horizon_years)}</p>
+    <${ErrorNote} error=${error} strings=${S.common} />
+    ${card.inputs.map((i) => {
+      const err = fieldError(error, i.name) || fieldError(error, `${i.name}.value`) || fieldError(error, `${i.name}.unit`);
+      if (i.kind === "boolean")
+        return html`<div class="field check" key=${i.name}>
+          <input type="checkbox" id=${`in-${i.name}`} name=${i.name} />
+          <label for=${`in-${i.name}`}>${label(i.name)}</label>
+          ${err && html`<p class="field-error">${err}</p>`}
+        </div>`;
+      if (i.kind === "choice")
+        return html`<${Field} key=${i.name} label=${label(i.name)} name=${i.name} type="select" error=${err}>
+          ${i.choices.map((c) => html`<option value=${c}>${t.choices[c] || c}</option>`)}
+        <//>`;
+      const unit = units[i.name] || i.unit;
+      const [min, max] = i.range || [];
+      const shown = unit === i.unit ? [min, max] : [mmol(i.name, min), mmol(i.name, max)];
+      return html`<div class="reading" key=${i.name}>
+        <${Field} label=${`${label(i.name)} (${unit})`} name=${i.name} type="number" step="any" inputmode="decimal"
+          min=${shown[0]} max=${shown[1]} hint=${i.range && t.range(shown[0], shown[1], unit)} error=${err} />
+        ${MMOL.has(i.name) &&
+        html`<${Field} label=${t.unit(label(i.name))} name=${`${i.name}__unit`} type="select" value=${unit}
+          onChange=${(e) => setUnits({ ...units, [i.name]: e.currentTarget.value })}>
+          <option value=${i.unit}>${i.unit}</option>
+          <option value="mmol/L">mmol/L</option>
+        <//>`}
+      </div>`;
+    })}
+    <button type="submit" disabled=${busy}>${busy ? t.busy : t.submit}</button>
+    ${result && html`<${Result} a=${result} />`}
+    <details>
+      <summary>${t.caveats}</summary>
+      <p>${t.population}: ${card.intended_population}</p>
+      <ul>${card.caveats.map((c) => html`<li>${c}</li>`)}</ul>
+    </details>
+  </form>`;
+}
+
+/** The card's mg/dL bound in mmol/L, to one decimal (the API does the exact conversion). */
+function mmol(name, mgdl) {
+  const per = { total_cholesterol: 38.67, hdl_cholesterol: 38.67, triglycerides: 88.57, fasting_glucose: 18.016 }[name];
+  return mgdl === undefined ? undefined : Math.round((mgdl / per) * 10) / 10;
+}
+
+function Result({ a }) {
+  const t = S.risk;
+  return html`<section class="result" aria-labelledby="h-result" role="status">
+    <h2 id="h-result">${t.result}</h2>
+    ${a.headline && html`<p class="headline">${a.headline}</p>`}
+    <ul>
+      ${a.outputs.map(
+        (o) => html`<li key=${o.name}><strong>${o.unit === "probability" ? t.percent(o.value) : `${o.value} ${o.unit}`}</strong> — ${o.description}</li>`,
+      )}
+    </ul>
+    <p>${t.byModel(a.model.title, a.model.version)}. ${t.citation}: ${a.model.citation}</p>
+    <p class="disclaimer">${a.disclaimer || t.disclaimer}</p>
+  </section>`;
+}
