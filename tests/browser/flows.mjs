@@ -153,4 +153,85 @@ export const flows = {
     assert.match(message, /30/);
     await screen(p, "heart-out-of-range");
   },
+
+  /** The admin creates a doctor account, then its profile and hours, and sees the slots. */
+  async "staff-create-doctor"({ fixtures: f, person, screen }) {
+    const { page: p } = await person("admin");
+    await signIn(p, f.admin_email, f.admin_password);
+    await p.getByRole("heading", { name: "Accounts" }).waitFor();
+    await p.getByLabel("Name", { exact: true }).fill(f.doctor_name);
+    await p.getByLabel("Email").fill(f.doctor_email);
+    await p.getByLabel("First password").fill(f.password);
+    await p.getByLabel("Role", { exact: true }).selectOption("doctor");
+    await screen(p, "accounts-create");
+    await p.getByRole("button", { name: "Create account" }).click();
+    await p.getByText(`${f.doctor_name}'s account is created.`).waitFor();
+    await p.getByRole("status").getByRole("link", { name: `Doctor profile of ${f.doctor_name}` }).click();
+
+    await p.getByRole("heading", { name: "Doctor profile and hours" }).waitFor();
+    await p.getByLabel("Name shown to patients").fill(f.doctor_name);
+    await p.getByLabel("Specialty").fill(f.specialty);
+    await p.getByLabel("City").fill("Lyon");
+    await p.getByLabel("State or region").fill("Rhône");
+    await p.getByLabel(/^Time zone/).fill("Not/AZone");
+    await p.getByRole("button", { name: "Save profile" }).click();
+    // A bad zone is named on its field.
+    await p.locator('[name="time_zone"][aria-invalid="true"]').waitFor();
+    await p.getByLabel(/^Time zone/).fill("Europe/Paris");
+    await p.getByRole("button", { name: "Save profile" }).click();
+    await p.getByRole("heading", { name: "Weekly hours" }).waitFor();
+    for (let i = 0; i < 2; i++) await p.getByRole("button", { name: "Add hours" }).click();
+    await p.getByLabel("Day").nth(1).selectOption("wednesday");
+    await p.getByRole("button", { name: "Save hours" }).click();
+    await p.locator(".preview li").first().waitFor();
+    await screen(p, "doctor-profile-hours");
+
+    // The new doctor is found by patients.
+    await p.getByRole("link", { name: "Find a doctor" }).click();
+    await p.getByLabel("Specialty", { exact: true }).fill(f.specialty);
+    await p.getByRole("button", { name: "Search" }).click();
+    await p.getByRole("link", { name: `See ${f.doctor_name}'s profile and free times` }).waitFor();
+    await p.getByRole("link", { name: "Booking log" }).click();
+    await p.getByRole("heading", { name: "Booking log" }).waitFor();
+    await screen(p, "booking-log");
+  },
+
+  /** The admin disables a signed-in patient: at their next reload they are signed out. */
+  async "disabled-signed-out"({ fixtures: f, person, screen }) {
+    const patient = await person("patient");
+    await signIn(patient.page, f.patient_email, f.password);
+    const { page: a } = await person("admin");
+    await signIn(a, f.admin_email, f.admin_password);
+    await a.getByLabel("Show").selectOption("patient");
+    const card = a.locator(`li[data-email="${f.patient_email}"]`);
+    await card.getByRole("button", { name: /^Disable / }).click();
+    await card.getByText("Disabled").waitFor();
+    await screen(a, "accounts-disabled");
+    await patient.page.reload();
+    await patient.page.getByRole("navigation").getByRole("link", { name: "Sign in" }).waitFor();
+    assert.equal(await patient.page.getByRole("button", { name: "Sign out" }).count(), 0);
+    // And signing in again is refused.
+    await patient.page.goto("/#/sign-in");
+    await patient.page.getByLabel("Email").fill(f.patient_email);
+    await patient.page.getByLabel("Password").fill(f.password);
+    await patient.page.getByRole("button", { name: "Sign in" }).click();
+    await patient.page.getByRole("alert").waitFor();
+  },
+
+  /** After a completed visit the patient reviews it, and the review shows on the doctor's page. */
+  async "review-after-visit"({ fixtures: f, person, screen }) {
+    const { page: p } = await person("patient");
+    await signIn(p, f.patient_email, f.password);
+    await p.goto("/#/appointments");
+    await p.getByText("Completed").first().waitFor();
+    await p.getByLabel("Your rating").selectOption("4");
+    await p.getByLabel("What went well, what could be better").fill("Clear explanations, a short wait.");
+    await screen(p, "review-form");
+    await p.getByRole("button", { name: "Review this visit" }).click();
+    await p.getByText("your review is published").waitFor();
+    await p.goto(`/#/doctors/${f.doctor_id}`);
+    await p.getByText("Clear explanations, a short wait.").waitFor();
+    await p.getByText(/4\.0 ★ from 1 review/).first().waitFor();
+    await screen(p, "doctor-reviewed");
+  },
 };

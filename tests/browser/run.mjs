@@ -57,8 +57,11 @@ async function person(label) {
     console.error(`[${label} page error] ${e.message}`);
     violations.push(`${label}: script error: ${e.message}`);
   });
+  people.push({ page, label });
   return { context, page, label };
 }
+
+const people = [];
 
 /**
  * The screen as it is now: axe-core at both widths (0 serious or critical violations), and a
@@ -89,6 +92,12 @@ try {
 } catch (e) {
   failed = true;
   console.error(`flow ${name} failed: ${e.stack || e}`);
+  // What each person saw when it failed, for the reviewer.
+  for (const { page, label } of people) {
+    await page.screenshot({ path: join(SHOTS, `${name}-FAILED-${label}.png`), fullPage: true }).catch(() => {});
+    const alerts = await page.locator('[role="alert"], .field-error').allTextContents().catch(() => []);
+    if (alerts.length) console.error(`[${label} on screen] ${alerts.join(" | ")}`);
+  }
 } finally {
   await browser.close();
 }

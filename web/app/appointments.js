@@ -1,6 +1,7 @@
 // A patient's appointments (upcoming and past, with cancel), and a doctor's agenda for a day in
 // their own zone (confirm or decline requests, complete, mark missed, cancel).
-import { html, useState, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
+import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
+import { fieldError, useSubmit } from "./account.js";
 import { get, post, withQuery } from "./api.js";
 import * as S from "./strings.js";
 
@@ -49,6 +50,7 @@ export function MyAppointments() {
               ${a.note && html`<p>${t.note}: ${a.note}</p>`}
               ${canCancel && ["requested", "confirmed"].includes(a.status) &&
               html`<button type="button" class="secondary" onClick=${() => cancel(a)}>${t.cancel}</button>`}
+              ${a.status === "completed" && html`<${Review} a=${a} />`}
             </li>`,
           )}
         </ul>`);
@@ -63,6 +65,25 @@ export function MyAppointments() {
     ${past === undefined && !e2 && html`<${Loading} text=${S.common.loading} />`}
     ${list(past, false)}
   </section>`;
+}
+
+/** A review of a completed visit: 1–5 stars and a few words. */
+function Review({ a }) {
+  const t = S.appointments;
+  const [done, setDone] = useState(false);
+  const [busy, error, onSubmit] = useSubmit(async (f) => {
+    await post(`/api/booking/appointments/${a.id}/review`, { rating: Number(f.rating), text: f.text });
+    setDone(true);
+  });
+  if (done) return html`<p class="success" role="status">${t.reviewed}</p>`;
+  return html`<form onSubmit=${onSubmit} novalidate aria-label=${t.reviewTitle}>
+    <${ErrorNote} error=${error} strings=${S.common} />
+    <${Field} label=${t.rating} name="rating" type="select" value="5" error=${fieldError(error, "rating")}>
+      ${[5, 4, 3, 2, 1].map((n) => html`<option value=${n}>${t.stars(n)}</option>`)}
+    <//>
+    <${Field} label=${t.reviewText} name="text" type="textarea" maxlength="2000" error=${fieldError(error, "text")} />
+    <button type="submit" disabled=${busy}>${t.reviewTitle}</button>
+  </form>`;
 }
 
 export function Agenda({ query, go }) {

@@ -7,6 +7,7 @@ import { SignIn, Register } from "./account.js";
 import { FindDoctor, DoctorPage } from "./doctors.js";
 import { MyAppointments, Agenda } from "./appointments.js";
 import { Risk } from "./risk.js";
+import { Accounts, DoctorProfile, Events } from "./staff.js";
 import * as S from "./strings.js";
 
 function parseHash() {
@@ -19,7 +20,8 @@ const go = (hash) => {
 };
 
 /** Where each role starts. */
-const home = (user) => (!user ? "#/sign-in" : user.role === "doctor" ? "#/agenda" : "#/doctors");
+const home = (user) =>
+  !user ? "#/sign-in" : user.role === "doctor" ? "#/agenda" : user.role === "admin" ? "#/accounts" : "#/doctors";
 
 function screen(route, user) {
   const { path, query } = route;
@@ -32,6 +34,9 @@ function screen(route, user) {
   if (path === "/appointments") return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
   if (path === "/risk") return html`<${Risk} query=${query} go=${go} />`;
+  if (path === "/accounts") return html`<${Accounts} query=${query} go=${go} />`;
+  if (path === "/profile") return html`<${DoctorProfile} id=${query.id || user.id} />`;
+  if (path === "/events") return html`<${Events} query=${query} go=${go} />`;
   return null;
 }
 
@@ -40,8 +45,12 @@ function Nav({ user }) {
   const links = !user
     ? [["#/doctors", n.findDoctor], ["#/sign-in", n.signIn], ["#/register", n.register]]
     : user.role === "doctor"
-      ? [["#/agenda", n.agenda], ["#/risk", n.risk]]
-      : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/risk", n.risk]];
+      ? [["#/agenda", n.agenda], ["#/profile", n.profile], ["#/risk", n.risk]]
+      : user.role === "admin"
+        ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events]]
+        : user.role === "staff"
+          ? [["#/doctors", n.findDoctor], ["#/events", n.events]]
+          : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/risk", n.risk]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>

@@ -572,54 +572,6 @@ fn the_event_feed_serves_every_change_to_service_callers() {
 }
 
 /// Seconds since the epoch, by this machine's clock.
-fn epoch_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// Hours that produce a slot starting at the next whole minute at least 20 s away, in a zone
-/// where that minute is not within ten minutes of local midnight (so the interval stays in one
-/// day): (zone, weekly hours, the slot's start as RFC 3339, its epoch second).
-fn a_slot_about_to_start() -> (&'static str, Value, String, i64) {
-    let now = epoch_now();
-    // 20 s: time to set the hours, book and confirm before the start, on a busy machine.
-    let start = (now + 20 + 59) / 60 * 60;
-    let utc_minute_of_day = start.rem_euclid(86_400) / 60;
-    // Kolkata is UTC+05:30 all year: far from midnight when UTC is near it.
-    let (zone, offset) = if !(15..23 * 60 + 45).contains(&utc_minute_of_day) {
-        ("Asia/Kolkata", 330)
-    } else {
-        ("UTC", 0)
-    };
-    let local = (utc_minute_of_day + offset).rem_euclid(1440);
-    // ISO weekday of the local date: 1970-01-01 was a Thursday (4).
-    let local_day = (start + offset * 60).div_euclid(86_400);
-    let weekday = [
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "monday",
-        "tuesday",
-        "wednesday",
-    ][local_day.rem_euclid(7) as usize];
-    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
-    let weekly = json!([{"weekday": weekday, "start": hhmm(local), "end": hhmm(local + 10)}]);
-    // The UTC date of `start`, as days from today.
-    let date = date_in(start.div_euclid(86_400) - now.div_euclid(86_400));
-    let at = format!("{date}T{}:00Z", hhmm(utc_minute_of_day));
-    (zone, weekly, at, start)
-}
-
-fn wait_until(epoch_second: i64) {
-    let wait = epoch_second + 2 - epoch_now();
-    if wait > 0 {
-        std::thread::sleep(std::time::Duration::from_secs(wait as u64));
-    }
-}
-
 #[test]
 fn after_the_start_visits_complete_or_are_missed_and_completed_ones_get_one_review() {
     // Accounts first (password hashing is the slow part), then the hours, then at once the bookings.

@@ -2,7 +2,9 @@
 //! (`tests/browser`), against the real app. Each flow is its own test; each checks every screen
 //! with axe-core at phone and desktop width and saves screenshots under `target/screenshots/`.
 
-use blackbox::booking::{doctor_with_hours, every_day};
+use blackbox::booking::{
+    a_slot_about_to_start, act, book, doctor_with_hours, every_day, publish, wait_until,
+};
 use blackbox::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -70,7 +72,10 @@ fn a_patient_books_and_the_doctor_confirms_in_the_browser() {
 #[test]
 fn sign_in_problems_are_said_plainly() {
     let patient = register_patient();
-    run_flow("sign-in-problems", json!({ "patient_email": patient.email }));
+    run_flow(
+        "sign-in-problems",
+        json!({ "patient_email": patient.email }),
+    );
 }
 
 #[test]
@@ -79,5 +84,53 @@ fn the_heart_calculator_takes_mmol_and_names_an_out_of_range_field() {
     run_flow(
         "risk-calculator",
         json!({ "patient_email": patient.email, "password": PASSWORD }),
+    );
+}
+
+#[test]
+fn staff_create_a_doctor_account_profile_and_hours() {
+    run_flow(
+        "staff-create-doctor",
+        json!({
+            "admin_email": admin_email(),
+            "admin_password": admin_password(),
+            "doctor_name": format!("Dr. Browser {}", unique()),
+            "doctor_email": format!("doc-{}@example.org", unique()),
+            "specialty": format!("Dermatology {}", unique()),
+            "password": PASSWORD,
+        }),
+    );
+}
+
+#[test]
+fn a_disabled_account_is_signed_out() {
+    let patient = new_patient();
+    run_flow(
+        "disabled-signed-out",
+        json!({
+            "patient_email": patient.email,
+            "password": PASSWORD,
+            "admin_email": admin_email(),
+            "admin_password": admin_password(),
+        }),
+    );
+}
+
+#[test]
+fn a_patient_reviews_a_completed_visit() {
+    let doctor = new_user("doctor");
+    let patient = new_patient();
+    let (zone, weekly, at, start) = a_slot_about_to_start();
+    publish(&doctor, zone, weekly, "Neurology", 10);
+    let r = book(&patient, &doctor.id, &at);
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(act(&doctor, &id, "confirm", None).status, 200);
+    wait_until(start);
+    let r = act(&doctor, &id, "complete", None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    run_flow(
+        "review-after-visit",
+        json!({ "patient_email": patient.email, "password": PASSWORD, "doctor_id": doctor.id }),
     );
 }
