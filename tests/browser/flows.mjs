@@ -73,6 +73,11 @@ export const flows = {
     await d.getByRole("button", { name: "Confirm" }).click();
     await d.getByText("Saved.").waitFor();
     await d.locator(".appointment .status", { hasText: "Confirmed" }).waitFor();
+    // The week view holds it too.
+    await d.getByRole("link", { name: "Week" }).click();
+    await d.getByRole("heading", { name: /Agenda: Week of/ }).waitFor();
+    await d.getByText("Chest tightness when climbing stairs").waitFor();
+    await screen(d, "doctor-agenda-week");
 
     // The patient sees it confirmed after a reload, still signed in (the refresh cookie).
     await p.reload();
@@ -83,6 +88,26 @@ export const flows = {
     // And the doctor's reload keeps them signed in too.
     await d.reload();
     await d.getByRole("button", { name: "Sign out" }).waitFor();
+
+    // The calendar address: made, then revoked.
+    await p.getByRole("button", { name: "Make my calendar address" }).click();
+    const feed = await p.getByLabel("Your private calendar address").inputValue();
+    assert.match(feed, /calendar\.ics\?token=/);
+    const ics = await patient.context.request.get(feed);
+    assert.equal(ics.status(), 200);
+    assert.match(await ics.text(), /BEGIN:VCALENDAR/);
+    await p.getByRole("button", { name: "Revoke every calendar address" }).click();
+    await p.getByText("is revoked").waitFor();
+    assert.notEqual((await patient.context.request.get(feed)).status(), 200);
+
+    // Reschedule: to another free time of the same doctor.
+    await p.getByRole("link", { name: "Reschedule" }).first().click();
+    await p.getByRole("button", { name: "Later week" }).click();
+    await p.getByRole("button", { name: /^Choose / }).nth(3).click();
+    await p.getByRole("button", { name: /^Move my visit to / }).click();
+    await p.getByText("Your visit is moved").waitFor();
+    await p.getByRole("link", { name: "My appointments" }).click();
+    await p.locator(".appointment").first().waitFor();
 
     // No token is where a script can read it.
     const cookies = await patient.context.cookies();

@@ -2,7 +2,7 @@
 // their own zone (confirm or decline requests, complete, mark missed, cancel).
 import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
 import { fieldError, useSubmit } from "./account.js";
-import { get, post, withQuery } from "./api.js";
+import { get, post, call, withQuery } from "./api.js";
 import * as S from "./strings.js";
 
 const doctorNames = new Map();
@@ -50,6 +50,8 @@ export function MyAppointments() {
               ${a.note && html`<p>${t.note}: ${a.note}</p>`}
               ${canCancel && ["requested", "confirmed"].includes(a.status) &&
               html`<button type="button" class="secondary" onClick=${() => cancel(a)}>${t.cancel}</button>`}
+              ${canCancel && ["requested", "confirmed"].includes(a.status) &&
+              html`<a class="button secondary" href=${`#/doctors/${encodeURIComponent(a.doctor_id)}?reschedule=${a.id}`}>${t.reschedule}</a>`}
               ${a.status === "completed" && html`<${Review} a=${a} />`}
             </li>`,
           )}
@@ -64,6 +66,35 @@ export function MyAppointments() {
     <h2>${t.past}</h2>
     ${past === undefined && !e2 && html`<${Loading} text=${S.common.loading} />`}
     ${list(past, false)}
+    <${CalendarFeed} />
+  </section>`;
+}
+
+/** The secret iCalendar address of my appointments, and revoking every one of them. */
+export function CalendarFeed() {
+  const t = S.appointments;
+  const [url, setUrl] = useState(null);
+  const [message, setMessage] = useState(null);
+  const [error, setError] = useState(null);
+  const run = async (fn) => {
+    setError(null);
+    setMessage(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<section aria-labelledby="h-calendar">
+    <h2 id="h-calendar">${t.calendar}</h2>
+    <p class="hint">${t.calendarHint}</p>
+    <${ErrorNote} error=${error} strings=${S.common} />
+    ${message && html`<p class="success" role="status">${message}</p>`}
+    ${url && html`<${Field} label=${t.feedUrl} name="feed" value=${url} readonly onFocus=${(e) => e.currentTarget.select()} />`}
+    <div class="actions">
+      <button type="button" onClick=${() => run(async () => setUrl(new URL((await post("/api/booking/calendar/feeds")).path, location.origin).href))}>${t.subscribe}</button>
+      <button type="button" class="secondary" onClick=${() => run(async () => { await call("DELETE", "/api/booking/calendar/feeds"); setUrl(null); setMessage(t.revoked); })}>${t.revoke}</button>
+    </div>
   </section>`;
 }
 
@@ -89,8 +120,14 @@ function Review({ a }) {
 export function Agenda({ query, go }) {
   const t = S.agenda;
   const zone = myZone();
+  const week = query.view === "week";
   const d = query.day || isoDate(new Date(), zone);
-  const [page, error, reload] = useLoad(() => get(withQuery("/api/booking/appointments", { day: d, limit: 100 })), [d]);
+  const [page, error, reload] = useLoad(
+    () => get(withQuery("/api/booking/appointments", week ? { week: d, limit: 100 } : { day: d, limit: 100 })),
+    [d, week],
+  );
+  const step = week ? 7 : 1;
+  const link = (day, view = query.view) => withQuery("#/agenda", { day, view });
   const [actError, setActError] = useState(null);
   const [message, setMessage] = useState(null);
   const act = async (a, action, body = {}) => {
@@ -110,10 +147,12 @@ export function Agenda({ query, go }) {
     act(a, "decline", reason ? { reason } : {});
   };
   return html`<section aria-labelledby="h-agenda">
-    <h1 id="h-agenda">${t.title}: ${day(`${d}T12:00:00Z`, "UTC")}</h1>
+    <h1 id="h-agenda">${t.title}: ${week ? t.weekOf(day(`${d}T12:00:00Z`, "UTC")) : day(`${d}T12:00:00Z`, "UTC")}</h1>
     <div class="toolbar">
-      <a class="button secondary" href=${`#/agenda?day=${addDays(d, -1)}`}>${t.prev}</a>
-      <a class="button secondary" href=${`#/agenda?day=${addDays(d, 1)}`}>${t.next}</a>
+      <a class="button secondary" href=${link(addDays(d, -step))}>${week ? t.prevWeek : t.prev}</a>
+      <a class="button secondary" href=${link(addDays(d, step))}>${week ? t.nextWeek : t.next}</a>
+      <a class="button ${week ? "secondary" : ""}" aria-current=${week ? undefined : "page"} href=${link(d, "")}>${t.byDay}</a>
+      <a class="button ${week ? "" : "secondary"}" aria-current=${week ? "page" : undefined} href=${link(d, "week")}>${t.byWeek}</a>
     </div>
     <p>${t.zone(zone)}</p>
     ${message && html`<p class="success" role="status">${message}</p>`}
@@ -124,7 +163,7 @@ export function Agenda({ query, go }) {
     html`<ul class="cards">
       ${page.items.map(
         (a) => html`<li class="card appointment" key=${a.id} data-status=${a.status}>
-          <h2>${time(a.starts_at, zone)}–${time(a.ends_at, zone)}</h2>
+          <h2>${week ? `${day(a.starts_at, zone)}, ` : ""}${time(a.starts_at, zone)}–${time(a.ends_at, zone)}</h2>
           <p class=${`status status-${a.status}`}>${S.appointments.status[a.status] || a.status}</p>
           <p>${t.reason}: ${a.reason}</p>
           ${a.status === "requested" &&
@@ -145,5 +184,6 @@ export function Agenda({ query, go }) {
         </li>`,
       )}
     </ul>`}
+    <${CalendarFeed} />
   </section>`;
 }

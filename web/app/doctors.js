@@ -42,7 +42,7 @@ export function FindDoctor({ query, go }) {
   </section>`;
 }
 
-export function DoctorPage({ id }) {
+export function DoctorPage({ id, query = {} }) {
   const t = S.doctor;
   const [doc, error] = useLoad(() => get(`/api/booking/doctors/${encodeURIComponent(id)}`), [id]);
   const [reviews] = useLoad(() => get(`/api/booking/doctors/${encodeURIComponent(id)}/reviews`), [id]);
@@ -56,7 +56,7 @@ export function DoctorPage({ id }) {
     ${doc.bio && html`<p>${doc.bio}</p>`}
     ${doc.languages.length > 0 && html`<p>${t.languages}: ${doc.languages.join(", ")}</p>`}
     <p>${t.visit(doc.visit_minutes)}</p>
-    <${Slots} doctor=${doc} />
+    <${Slots} doctor=${doc} reschedule=${query.reschedule} />
     <section aria-labelledby="h-reviews">
       <h2 id="h-reviews">${t.reviewsTitle}</h2>
       ${reviews && (reviews.items || []).length === 0 && html`<${Empty} text=${t.noReviews} />`}
@@ -68,7 +68,7 @@ export function DoctorPage({ id }) {
   </section>`;
 }
 
-function Slots({ doctor }) {
+function Slots({ doctor, reschedule }) {
   const t = S.doctor;
   const mine = myZone();
   const [from, setFrom] = useState(() => isoDate(new Date(), mine));
@@ -79,7 +79,8 @@ function Slots({ doctor }) {
     [doctor.id, from],
   );
   const [busy, sendError, onSubmit] = useSubmit(async (f) => {
-    await post("/api/booking/appointments", { doctor_id: doctor.id, starts_at: chosen.starts_at, reason: f.reason });
+    if (reschedule) await post(`/api/booking/appointments/${encodeURIComponent(reschedule)}/reschedule`, { starts_at: chosen.starts_at });
+    else await post("/api/booking/appointments", { doctor_id: doctor.id, starts_at: chosen.starts_at, reason: f.reason });
     setDone(true);
   });
   const user = currentUser();
@@ -114,14 +115,14 @@ function Slots({ doctor }) {
         </ul>
       </div>`,
     )}
-    ${done && html`<p class="success" role="status">${t.requested}</p>`}
+    ${done && html`<p class="success" role="status">${reschedule ? t.moved : t.requested}</p>`}
     ${chosen && !done && user?.role === "patient" &&
     html`<form class="book" onSubmit=${onSubmit} novalidate aria-labelledby="h-book">
       <h3 id="h-book">${t.chosen(dateTime(chosen.starts_at, mine))}</h3>
       <${ErrorNote} error=${sendError} strings=${S.common} />
       ${sendError?.fields?.starts_at && html`<p class="field-error">${sendError.fields.starts_at}</p>`}
-      <${Field} label=${t.reason} name="reason" type="textarea" required maxlength="500" hint=${t.reasonHint} error=${fieldError(sendError, "reason")} />
-      <button type="submit" disabled=${busy}>${busy ? t.busy : t.submit}</button>
+      ${!reschedule && html`<${Field} label=${t.reason} name="reason" type="textarea" required maxlength="500" hint=${t.reasonHint} error=${fieldError(sendError, "reason")} />`}
+      <button type="submit" disabled=${busy}>${busy ? t.busy : reschedule ? t.moveTo(dateTime(chosen.starts_at, mine)) : t.submit}</button>
     </form>`}
     ${chosen && !user && html`<p><a href="#/sign-in">${S.nav.signIn}</a></p>`}
   </section>`;

@@ -29,7 +29,7 @@ function screen(route, user) {
   if (path === "/sign-in") return html`<${SignIn} go=${go} />`;
   if (path === "/register") return html`<${Register} go=${go} />`;
   if (path === "/doctors") return html`<${FindDoctor} query=${query} go=${go} />`;
-  if (doctorMatch) return html`<${DoctorPage} id=${decodeURIComponent(doctorMatch[1])} />`;
+  if (doctorMatch) return html`<${DoctorPage} id=${decodeURIComponent(doctorMatch[1])} query=${query} />`;
   if (!user) return html`<${SignIn} go=${go} />`;
   if (path === "/appointments") return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;

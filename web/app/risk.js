@@ -2,7 +2,7 @@
 // ranges, a mg/dL ↔ mmol/L choice where the API converts), the result with its model, citation
 // and the decision-support wording, and the person's history.
 import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime } from "./ui.js";
-import { get, post } from "./api.js";
+import { get, post, currentUser } from "./api.js";
 import { fieldError, useSubmit } from "./account.js";
 import * as S from "./strings.js";
 
@@ -66,12 +66,16 @@ function Calculator({ card, onDone }) {
       }
     }
     setResult(null);
-    setResult(await post("/api/diagnosis/assessments", { model: card.id, inputs }));
+    const body = { model: card.id, inputs };
+    if (form.patient_id) body.patient_id = form.patient_id.trim();
+    setResult(await post("/api/diagnosis/assessments", body));
     onDone();
   });
   return html`<form class="calculator" onSubmit=${onSubmit} novalidate aria-describedby="card-outcome">
     <p id="card-outcome">${card.outcome}. ${t.horizon(card.horizon_years)}</p>
     <${ErrorNote} error=${error} strings=${S.common} />
+    ${currentUser()?.role === "doctor" &&
+    html`<${Field} label=${t.patient} name="patient_id" hint=${t.patientHint} error=${fieldError(error, "patient_id")} />`}
     ${card.inputs.map((i) => {
       const err = fieldError(error, i.name) || fieldError(error, `${i.name}.value`) || fieldError(error, `${i.name}.unit`);
       if (i.kind === "boolean")

@@ -84,6 +84,8 @@ export const doctor = {
   noReviews: "No reviews yet.",
   back: "Back to the search",
   choose: (when) => `Choose ${when}`,
+  moveTo: (when) => `Move my visit to ${when}`,
+  moved: "Your visit is moved. See My appointments.",
 };
 
 export const appointments = {
@@ -110,6 +112,14 @@ export const appointments = {
   stars: (n) => `${n} star${n === 1 ? "" : "s"}`,
   reviewText: "What went well, what could be better",
   reviewed: "Thank you: your review is published.",
+  reschedule: "Reschedule",
+  rescheduling: "Choose the new time on the doctor's page.",
+  calendar: "Calendar subscription",
+  calendarHint: "Add this private address to your calendar app to see your appointments there. Anyone with it can read them: keep it to yourself.",
+  subscribe: "Make my calendar address",
+  feedUrl: "Your private calendar address",
+  revoke: "Revoke every calendar address",
+  revoked: "Every calendar address of yours is revoked.",
 };
 
 export const agenda = {
@@ -128,6 +138,11 @@ export const agenda = {
   cancel: "Cancel",
   done: "Saved.",
   zone: (z) => `Times in your zone, ${z}.`,
+  byDay: "Day",
+  byWeek: "Week",
+  prevWeek: "Previous week",
+  nextWeek: "Next week",
+  weekOf: (d) => `Week of ${d}`,
 };
 
 export const roles = {
@@ -177,6 +192,8 @@ export const risk = {
     none: "None", second_degree: "Grandparent, aunt, uncle or cousin", first_degree: "Parent, sibling or child",
   },
   percent: (p) => `${(p * 100).toFixed(1)} %`,
+  patient: "Patient's id (leave empty for yourself)",
+  patientHint: "A patient you are treating: a confirmed, upcoming or recent visit with you.",
 };
 
 export const accounts = {
