@@ -69,6 +69,8 @@ export const flows = {
       await d.waitForTimeout(150);
     }
     await d.getByText("Chest tightness when climbing stairs").waitFor();
+    // The agenda is in the doctor's own zone (their profile's), whatever the browser's.
+    await d.getByText(`Times in your zone, ${f.doctor_zone}.`).waitFor();
     await screen(d, "doctor-agenda");
     await d.getByRole("button", { name: "Confirm" }).click();
     await d.getByText("Saved.").waitFor();

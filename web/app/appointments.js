@@ -2,7 +2,7 @@
 // their own zone (confirm or decline requests, complete, mark missed, cancel).
 import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
 import { fieldError, useSubmit } from "./account.js";
-import { get, post, call, withQuery } from "./api.js";
+import { get, post, call, withQuery, currentUser } from "./api.js";
 import * as S from "./strings.js";
 
 const doctorNames = new Map();
@@ -119,7 +119,10 @@ function Review({ a }) {
 
 export function Agenda({ query, go }) {
   const t = S.agenda;
-  const zone = myZone();
+  // The doctor's own zone, from their profile (the API reads `day=` in it too); the browser's
+  // until it is known, or when there is no profile yet.
+  const [me] = useLoad(() => get(`/api/booking/doctors/${encodeURIComponent(currentUser()?.id || "")}`).catch(() => null), []);
+  const zone = me?.time_zone || myZone();
   const week = query.view === "week";
   const d = query.day || isoDate(new Date(), zone);
   const [page, error, reload] = useLoad(

@@ -56,6 +56,7 @@ export function DoctorPage({ id, query = {} }) {
     ${doc.bio && html`<p>${doc.bio}</p>`}
     ${doc.languages.length > 0 && html`<p>${t.languages}: ${doc.languages.join(", ")}</p>`}
     <p>${t.visit(doc.visit_minutes)}</p>
+    ${canEdit(currentUser(), doc.id) && html`<p><a href=${`#/profile?id=${encodeURIComponent(doc.id)}`}>${t.edit}</a></p>`}
     <${Slots} doctor=${doc} reschedule=${query.reschedule} />
     <section aria-labelledby="h-reviews">
       <h2 id="h-reviews">${t.reviewsTitle}</h2>
@@ -67,6 +68,9 @@ export function DoctorPage({ id, query = {} }) {
     </section>
   </section>`;
 }
+
+/** Staff edit any doctor's profile and hours; a doctor edits their own. */
+const canEdit = (user, id) => !!user && (["staff", "admin"].includes(user.role) || user.id === id);
 
 function Slots({ doctor, reschedule }) {
   const t = S.doctor;

@@ -86,6 +86,7 @@ export const doctor = {
   choose: (when) => `Choose ${when}`,
   moveTo: (when) => `Move my visit to ${when}`,
   moved: "Your visit is moved. See My appointments.",
+  edit: "Edit this profile and its hours",
 };
 
 export const appointments = {
