@@ -80,6 +80,9 @@ async function screen(page, title) {
         .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")}`);
     }, AXE);
     for (const v of result) violations.push(`${name}/${title} at ${wname}: ${v}`);
+    // Works at this width: nothing wider than the viewport, so no sideways scrolling.
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (wide > size.width) violations.push(`${name}/${title} at ${wname}: the page is ${wide} px wide in a ${size.width} px viewport`);
     const file = join(SHOTS, `${name}-${String(++shotNo).padStart(2, "0")}-${title}-${wname}.png`);
     await page.screenshot({ path: file, fullPage: true });
   }
@@ -103,7 +106,7 @@ try {
 }
 if (violations.length) {
   failed = true;
-  console.error(`accessibility (axe-core, serious or critical):\n  ${violations.join("\n  ")}`);
+  console.error(`accessibility (axe-core, serious or critical) and layout:\n  ${violations.join("\n  ")}`);
 }
 console.log(failed ? `FAIL ${name}` : `ok ${name} (${shotNo} screenshots in ${SHOTS})`);
 process.exit(failed ? 1 : 0);

@@ -36,6 +36,7 @@ export function FindDoctor({ query, go }) {
           <h2><a href=${`#/doctors/${encodeURIComponent(d.id)}`} aria-label=${t.open(d.name)}>${d.name}</a></h2>
           <p>${d.specialty} · ${d.city}${d.state ? `, ${d.state}` : ""}</p>
           <p>${t.rating(d.rating.average ?? 0, d.rating.count)}</p>
+          <p>${d.next_free_slot ? t.nextFree(dateTime(d.next_free_slot, myZone())) : t.noneFree}</p>
         </li>`,
       )}
     </ul>`}
@@ -88,6 +89,12 @@ function Slots({ doctor, reschedule }) {
     setDone(true);
   });
   const user = currentUser();
+  // The form follows the list, which is long on a phone: take the person to it.
+  const choose = (s) => {
+    setChosen(s);
+    setDone(false);
+    setTimeout(() => document.querySelector(".book textarea, .book button")?.focus(), 0);
+  };
   // Slots grouped by the patient's own calendar day.
   const byDay = new Map();
   for (const s of slots?.items || []) {
@@ -113,7 +120,7 @@ function Slots({ doctor, reschedule }) {
           ${items.map(
             (s) => html`<li key=${s.starts_at}>
               <button type="button" class=${chosen?.starts_at === s.starts_at ? "chosen" : ""} aria-pressed=${chosen?.starts_at === s.starts_at ? "true" : "false"}
-                aria-label=${t.choose(dateTime(s.starts_at, mine))} onClick=${() => { setChosen(s); setDone(false); }}>${time(s.starts_at, mine)}</button>
+                aria-label=${t.choose(dateTime(s.starts_at, mine))} onClick=${() => choose(s)}>${time(s.starts_at, mine)}</button>
             </li>`,
           )}
         </ul>

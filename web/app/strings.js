@@ -60,6 +60,8 @@ export const find = {
   none: "No doctor matches. Try fewer filters.",
   rating: (avg, n) => (n ? `${avg.toFixed(1)} ★ from ${n} review${n === 1 ? "" : "s"}` : "No reviews yet"),
   open: (name) => `See ${name}'s profile and free times`,
+  nextFree: (when) => `Next free time: ${when}`,
+  noneFree: "No free time in the coming weeks",
   more: "More doctors",
 };
 
