@@ -117,7 +117,7 @@ export const flows = {
     assert.ok(refresh, "the refresh cookie is set");
     assert.equal(refresh.httpOnly, true);
     assert.equal(refresh.sameSite, "Strict");
-    assert.equal(refresh.path, "/api/auth");
+    assert.equal(refresh.path, "/api/auth/refresh");
     assert.equal(await p.evaluate(() => document.cookie.includes("healthe_refresh")), false);
     assert.equal(await p.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)), "{}{}");
 

@@ -108,7 +108,7 @@ export const register = (email, display_name, password) =>
 
 export async function signOut() {
   try {
-    await raw("POST", "/api/auth/logout", {});
+    await raw("DELETE", "/api/auth/refresh");
   } catch {
     // Signed out here whatever auth said: the cookie is gone or dead either way.
   }

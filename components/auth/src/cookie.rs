@@ -1,8 +1,10 @@
 //! The refresh token as a browser keeps it: an `HttpOnly; Secure; SameSite=Strict` cookie that
 //! only auth's own paths receive, so no script on the portal can read the token, and no other
 //! site can make the browser send it (the portal keeps only the short-lived access token, in
-//! memory). API clients keep using the JSON body form; the cookie is opt-in per sign-in
-//! (`"refresh_cookie": true`), and a refresh or sign-out answers the way the token came.
+//! memory). Every sign-in sets it; API clients keep using the JSON body form beside it, and a
+//! sign-in with `"refresh_cookie": true` leaves the token out of the body. A refresh or sign-out
+//! answers the way the token came. The cookie's path is the refresh endpoint itself, so it goes
+//! nowhere else: a browser signs out with `DELETE /api/auth/refresh`.
 //!
 //! Also a CSRF defence without a token of its own: `SameSite=Strict` keeps the cookie off
 //! cross-site requests, and every endpoint that reads it takes only `application/json` bodies,
@@ -15,8 +17,9 @@ use service_kit::http::Request;
 /// travel with every request to every service.
 pub const NAME: &str = "healthe_refresh";
 
-/// Where the browser sends it: auth's paths only (refresh and sign-out read it).
-pub const PATH: &str = "/api/auth";
+/// Where the browser sends it: auth's refresh endpoint only (`POST` refreshes, `DELETE` signs
+/// out).
+pub const PATH: &str = "/api/auth/refresh";
 
 /// The refresh token the request's cookies carry, if any. Every `Cookie` header is read (HTTP/2
 /// may split them), pairs are `; `-separated, and the first pair with this name wins, as
@@ -47,7 +50,7 @@ pub fn clear(resp: &mut Response<Vec<u8>>) {
 }
 
 /// Every attribute but the lifetime; `Path` is [`PATH`] (checked by a test).
-const ATTRIBUTES: &str = "Path=/api/auth; HttpOnly; Secure; SameSite=Strict";
+const ATTRIBUTES: &str = "Path=/api/auth/refresh; HttpOnly; Secure; SameSite=Strict";
 
 fn append(resp: &mut Response<Vec<u8>>, value: &str) {
     // A token is base64url, so the value is always a valid header; never panic on it anyway.
@@ -98,10 +101,10 @@ mod tests {
         assert_eq!(
             all,
             [
-                "healthe_refresh=tok; Path=/api/auth; HttpOnly; Secure; SameSite=Strict; Max-Age=60",
-                "healthe_refresh=; Path=/api/auth; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+                "healthe_refresh=tok; Path=/api/auth/refresh; HttpOnly; Secure; SameSite=Strict; Max-Age=60",
+                "healthe_refresh=; Path=/api/auth/refresh; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
             ]
         );
-        assert!(ATTRIBUTES.contains(PATH));
+        assert!(ATTRIBUTES.contains(&format!("Path={PATH};")));
     }
 }

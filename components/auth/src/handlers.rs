@@ -29,17 +29,29 @@ fn principal(req: &Request, ctx: &Ctx) -> Result<Principal, Problem> {
 }
 
 /// Token answers must never be cached (RFC 6749 §5.1).
-/// With `Carrier::Cookie`, the refresh token leaves the body for the cookie.
-fn token_reply(mut tokens: TokenResponse, carrier: Carrier) -> Reply {
-    let in_cookie = match carrier {
+/// The new refresh token goes into the cookie whenever `cookie` is set; with
+/// `Carrier::Cookie` it leaves the body too.
+fn token_reply(mut tokens: TokenResponse, carrier: Carrier, cookie: bool) -> Reply {
+    let token = match carrier {
         Carrier::Cookie => tokens.refresh_token.take(),
-        Carrier::Body => None,
+        Carrier::Body => tokens.refresh_token.clone().filter(|_| cookie),
     };
     let mut resp = set_header(json(StatusCode::OK, &tokens), "pragma", "no-cache");
-    if let Some(token) = in_cookie {
+    if let Some(token) = token {
         cookie::set(&mut resp, &token, tokens.refresh_expires_in);
     }
     Ok(resp)
+}
+
+/// A refresh or sign-out body: JSON, or nothing at all when the cookie carries the token (a
+/// browser's `fetch` with no body). Without the cookie, an empty body is refused as before.
+fn refresh_body(req: &Request) -> Result<RefreshBody, Problem> {
+    if req.body().is_empty() && cookie::read(req).is_some() {
+        return Ok(RefreshBody {
+            refresh_token: None,
+        });
+    }
+    body::parse(req)
 }
 
 pub fn health(ctx: &Ctx) -> Reply {
@@ -74,14 +86,16 @@ pub fn login(req: &Request, ctx: &Ctx) -> Reply {
     } else {
         Carrier::Body
     };
-    token_reply(tokens, carrier)
+    // Every sign-in sets the cookie (API clients ignore it); the body keeps the token unless the
+    // caller asked for the cookie alone.
+    token_reply(tokens, carrier, true)
 }
 
 pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
-    let b: RefreshBody = body::parse(req)?;
+    let b = refresh_body(req)?;
     let (presented, carrier) = b.presented(cookie::read(req))?;
     match sessions::refresh(ctx, presented) {
-        Ok(tokens) => token_reply(tokens, carrier),
+        Ok(tokens) => token_reply(tokens, carrier, carrier == Carrier::Cookie),
         // A cookie that can no longer refresh is dead weight in the browser: drop it.
         Err(p) if carrier == Carrier::Cookie => {
             let mut resp = service_kit::http::problem_response(&p);
@@ -93,7 +107,7 @@ pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
 }
 
 pub fn logout(req: &Request, ctx: &Ctx) -> Reply {
-    let b: RefreshBody = body::parse(req)?;
+    let b = refresh_body(req)?;
     let (presented, carrier) = b.presented(cookie::read(req))?;
     sessions::logout(ctx, presented)?;
     let mut resp = no_content();

@@ -98,6 +98,7 @@ impl Service for Auth {
             .post("/api/auth/register", |r, c, _| h::register(r, c))
             .post("/api/auth/login", |r, c, _| h::login(r, c))
             .post("/api/auth/refresh", |r, c, _| h::refresh(r, c))
+            .delete("/api/auth/refresh", |r, c, _| h::logout(r, c))
             .post("/api/auth/logout", |r, c, _| h::logout(r, c))
             .get("/api/auth/me", |r, c, _| h::me(r, c))
             .post("/api/auth/users", |r, c, _| h::create_user(r, c))

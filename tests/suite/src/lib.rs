@@ -219,6 +219,17 @@ pub fn send_json_with(
     read_reply(method, path, request)
 }
 
+/// A request with only the given headers and no body (e.g. a browser's cookie-only `fetch`).
+pub fn send_bare(method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let url = format!("{}{}", base_url(), path);
+    let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let request = builder.body(Vec::new()).expect("request");
+    read_reply(method, path, request)
+}
+
 pub fn put(path: &str, body: &Value, token: Option<&str>) -> Reply {
     send_json_with("PUT", path, body, token, &[])
 }

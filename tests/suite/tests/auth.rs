@@ -130,22 +130,53 @@ fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     r.problem(401);
     assert!(refresh_cookie(&r).is_none());
 
-    // Sign-out through the cookie ends the session and clears it.
+    // A browser's sign-out (DELETE on the cookie's own path, no body) ends the session and
+    // clears the cookie.
     let r = post(
         "/api/auth/login",
         &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
         None,
     );
     let (third, _) = refresh_cookie(&r).unwrap();
-    let r = with_cookie("/api/auth/logout", &json!({}), &third);
+    let r = send_bare(
+        "DELETE",
+        "/api/auth/refresh",
+        &[("cookie", &format!("healthe_refresh={third}"))],
+    );
     assert_eq!(r.status, 204, "{}", r.text);
     assert!(refresh_cookie(&r).unwrap().1.contains("Max-Age=0"));
     with_cookie("/api/auth/refresh", &json!({}), &third).problem(401);
 
-    // Neither body nor cookie: the field is named. The body form sets no cookie.
+    // A refresh with the cookie and no body at all works too.
+    let r = post(
+        "/api/auth/login",
+        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
+        None,
+    );
+    let (fourth, _) = refresh_cookie(&r).unwrap();
+    let r = send_bare(
+        "POST",
+        "/api/auth/refresh",
+        &[("cookie", &format!("healthe_refresh={fourth}"))],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(refresh_cookie(&r).is_some());
+
+    // Neither body nor cookie: the field is named.
     let fields = post("/api/auth/refresh", &json!({}), None).problem(422);
     assert_eq!(fields, ["refresh_token"]);
-    assert!(refresh_cookie(&login(&user.email, PASSWORD)).is_none());
+    // The body form still carries the token, and sets the same one in the cookie beside it.
+    let r = login(&user.email, PASSWORD);
+    let body_token = r.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(refresh_cookie(&r).unwrap().0, body_token);
+    // The body's token refreshes without touching the cookie.
+    let r = post(
+        "/api/auth/refresh",
+        &json!({"refresh_token": body_token}),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(refresh_cookie(&r).is_none());
 }
 
 #[test]
