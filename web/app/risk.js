@@ -1,13 +1,11 @@
 // The risk calculators: a form built from the chosen equation's model card (units, validated
-// ranges, a mg/dL ↔ mmol/L choice where the API converts), the result with its model, citation
-// and the decision-support wording, and the person's history.
+// ranges, a choice of the card's `other_units`, such as mmol/L beside mg/dL), the result with
+// its model, citation and the decision-support wording, and the person's history.
 import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime } from "./ui.js";
 import { get, post, currentUser } from "./api.js";
 import { fieldError, useSubmit } from "./account.js";
 import * as S from "./strings.js";
 
-/** Readings the API also takes in mmol/L (it converts; the card's unit is mg/dL). */
-const MMOL = new Set(["total_cholesterol", "hdl_cholesterol", "triglycerides", "fasting_glucose"]);
 const label = (name) => S.risk.labels[name] || name.replaceAll("_", " ");
 
 export function Risk({ query, go }) {
@@ -17,8 +15,8 @@ export function Risk({ query, go }) {
   const [history, , reloadHistory] = useLoad(() => get("/api/diagnosis/assessments?limit=10"), []);
   const models = t.models[kind];
   const modelId = models.includes(query.model) ? query.model : models[0];
-  const list = cards?.items || cards || [];
-  const card = Array.isArray(list) ? list.find((c) => c.id === modelId) : undefined;
+  const list = cards?.items || [];
+  const card = list.find((c) => c.id === modelId);
   return html`<section aria-labelledby="h-risk">
     <h1 id="h-risk">${t.title}: ${t.kinds[kind]}</h1>
     <nav aria-label=${t.title} class="toolbar">
@@ -31,7 +29,7 @@ export function Risk({ query, go }) {
     ${cards &&
     html`<${Field} label=${t.model} name="model" type="select" value=${modelId}
         onChange=${(e) => go(`#/risk?kind=${kind}&model=${e.currentTarget.value}`)}>
-        ${models.map((m) => html`<option value=${m}>${(Array.isArray(list) && list.find((c) => c.id === m)?.title) || m}</option>`)}
+        ${models.map((m) => html`<option value=${m}>${list.find((c) => c.id === m)?.title || m}</option>`)}
       <//>`}
     ${card && html`<${Calculator} key=${card.id} card=${card} onDone=${reloadHistory} />`}
     <section aria-labelledby="h-history">
@@ -62,7 +60,8 @@ function Calculator({ card, onDone }) {
       else if (i.kind === "choice") inputs[i.name] = form[i.name];
       else if (form[i.name] !== "") {
         const value = Number(form[i.name]);
-        inputs[i.name] = units[i.name] === "mmol/L" ? { value, unit: "mmol/L" } : Number.isNaN(value) ? form[i.name] : value;
+        const unit = units[i.name];
+        inputs[i.name] = unit && unit !== i.unit ? { value, unit } : Number.isNaN(value) ? form[i.name] : value;
       }
     }
     setResult(null);
@@ -88,17 +87,18 @@ function Calculator({ card, onDone }) {
         return html`<${Field} key=${i.name} label=${label(i.name)} name=${i.name} type="select" error=${err}>
           ${i.choices.map((c) => html`<option value=${c}>${t.choices[c] || c}</option>`)}
         <//>`;
+      // The card names the other units this reading is taken in, each with its range.
+      const others = i.other_units || [];
       const unit = units[i.name] || i.unit;
-      const [min, max] = i.range || [];
-      const shown = unit === i.unit ? [min, max] : [mmol(i.name, min), mmol(i.name, max)];
+      const shown = (others.find((o) => o.unit === unit) || i).range || [];
       return html`<div class="reading" key=${i.name}>
         <${Field} label=${`${label(i.name)} (${unit})`} name=${i.name} type="number" step="any" inputmode="decimal"
-          min=${shown[0]} max=${shown[1]} hint=${i.range && t.range(shown[0], shown[1], unit)} error=${err} />
-        ${MMOL.has(i.name) &&
+          min=${shown[0]} max=${shown[1]} hint=${shown.length === 2 && t.range(shown[0], shown[1], unit)} error=${err} />
+        ${others.length > 0 &&
         html`<${Field} label=${t.unit(label(i.name))} name=${`${i.name}__unit`} type="select" value=${unit}
           onChange=${(e) => setUnits({ ...units, [i.name]: e.currentTarget.value })}>
           <option value=${i.unit}>${i.unit}</option>
-          <option value="mmol/L">mmol/L</option>
+          ${others.map((o) => html`<option value=${o.unit}>${o.unit}</option>`)}
         <//>`}
       </div>`;
     })}
@@ -110,12 +110,6 @@ function Calculator({ card, onDone }) {
       <ul>${card.caveats.map((c) => html`<li>${c}</li>`)}</ul>
     </details>
   </form>`;
-}
-
-/** The card's mg/dL bound in mmol/L, to one decimal (the API does the exact conversion). */
-function mmol(name, mgdl) {
-  const per = { total_cholesterol: 38.67, hdl_cholesterol: 38.67, triglycerides: 88.57, fasting_glucose: 18.016 }[name];
-  return mgdl === undefined ? undefined : Math.round((mgdl / per) * 10) / 10;
 }
 
 function Result({ a }) {

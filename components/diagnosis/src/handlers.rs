@@ -10,10 +10,8 @@ use service_kit::page::PageRequest;
 use service_kit::{json as body, Problem};
 
 pub fn models(ctx: &Ctx) -> Reply {
-    Ok(json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": ctx.engine.cards() }),
-    ))
+    let items: Vec<_> = ctx.engine.cards().iter().map(published).collect();
+    Ok(json(StatusCode::OK, &serde_json::json!({ "items": items })))
 }
 
 pub fn model(ctx: &Ctx, id: &str) -> Reply {
@@ -21,7 +19,23 @@ pub fn model(ctx: &Ctx, id: &str) -> Reply {
         .engine
         .card(id)
         .ok_or_else(|| Problem::not_found("no such model"))?;
-    Ok(json(StatusCode::OK, &card))
+    Ok(json(StatusCode::OK, &published(&card)))
+}
+
+/// A card as this API publishes it: the engine's, with each input's `other_units` (the units
+/// diagnosis converts from, and the validated range in each), so a form needs no table of its
+/// own.
+fn published(card: &crate::engine::Card) -> serde_json::Value {
+    let mut value = serde_json::to_value(card).unwrap_or_default();
+    if let Some(shown) = value["inputs"].as_array_mut() {
+        for (json, spec) in shown.iter_mut().zip(&card.inputs) {
+            let other = inputs::other_units(&spec.name, spec.unit.as_deref(), spec.range);
+            if !other.is_empty() {
+                json["other_units"] = other.into();
+            }
+        }
+    }
+    value
 }
 
 /// Splits the body into the optional `patient_id` and the readings.

@@ -74,6 +74,27 @@ pub fn parse(field: &str, raw: &Json) -> Result<Input, Problem> {
     }
 }
 
+/// The other units an input is also taken in, each with the input's validated range in it:
+/// what a form needs to offer the choice (the portal's mg/dL or mmol/L), from the one table the
+/// conversion itself uses. Bounds are rounded inwards to 2 decimals, so any value shown as in
+/// range is accepted.
+pub fn other_units(name: &str, unit: Option<&str>, range: Option<[f64; 2]>) -> Vec<Json> {
+    CONVERSIONS
+        .iter()
+        .filter(|(n, _, to, _)| *n == name && Some(*to) == unit)
+        .map(|(_, from, _, factor)| {
+            let mut other = serde_json::json!({ "unit": from });
+            if let Some([min, max]) = range {
+                other["range"] = serde_json::json!([
+                    (min / factor * 100.0).ceil() / 100.0,
+                    (max / factor * 100.0).floor() / 100.0
+                ]);
+            }
+            other
+        })
+        .collect()
+}
+
 /// Parses every reading of a JSON object.
 pub fn parse_all(readings: &serde_json::Map<String, Json>) -> Result<Vec<Input>, Problem> {
     if readings.len() > 64 {
@@ -86,6 +107,19 @@ pub fn parse_all(readings: &serde_json::Map<String, Json>) -> Result<Vec<Input>,
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn cholesterol_is_also_taken_in_mmol_with_its_range_rounded_inwards() {
+        let other = other_units("total_cholesterol", Some("mg/dL"), Some([130.0, 320.0]));
+        assert_eq!(other, [json!({"unit": "mmol/L", "range": [3.37, 8.27]})]);
+        // Every bound shown converts back inside the model's range.
+        for bound in [3.37, 8.27] {
+            let mgdl = bound * 38.67;
+            assert!((130.0..=320.0).contains(&mgdl), "{mgdl}");
+        }
+        assert!(other_units("age", Some("years"), Some([30.0, 79.0])).is_empty());
+        assert!(other_units("total_cholesterol", Some("mmol/L"), None).is_empty());
+    }
 
     #[test]
     fn converts_cholesterol_and_glucose_from_mmol() {

@@ -45,6 +45,17 @@ fn models_are_listed_with_their_cards() {
         assert!(ids.contains(&id.to_string()), "{ids:?}");
     }
     let card = get("/api/diagnosis/models/pce-2013", Some(&u.access)).json();
+    // A form learns the other units from the card: cholesterol also in mmol/L, with its range.
+    let cholesterol = card["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "total_cholesterol")
+        .unwrap();
+    assert_eq!(
+        cholesterol["other_units"],
+        json!([{"unit": "mmol/L", "range": [3.37, 8.27]}])
+    );
     assert!(card["citation"].as_str().unwrap().contains("Goff"));
     assert_eq!(card["inputs"][0]["range"], json!([40.0, 79.0]));
     get("/api/diagnosis/models/nope", Some(&u.access)).problem(404);
