@@ -1,5 +1,5 @@
 //! The refresh token as a browser keeps it: an `HttpOnly; Secure; SameSite=Strict` cookie that
-//! only auth's own paths receive, so no script on the portal can read the token, and no other
+//! only auth's refresh endpoint receives, so no script on the portal can read the token, and no other
 //! site can make the browser send it (the portal keeps only the short-lived access token, in
 //! memory). Every sign-in sets it; API clients keep using the JSON body form beside it, and a
 //! sign-in with `"refresh_cookie": true` leaves the token out of the body. A refresh or sign-out
@@ -7,8 +7,9 @@
 //! nowhere else: a browser signs out with `DELETE /api/auth/refresh`.
 //!
 //! Also a CSRF defence without a token of its own: `SameSite=Strict` keeps the cookie off
-//! cross-site requests, and every endpoint that reads it takes only `application/json` bodies,
-//! which no cross-site form can send without a CORS preflight that auth never allows.
+//! cross-site requests, so a request that carries it came from the portal's own pages. (A
+//! bodiless refresh or sign-out is taken only with the cookie; any body must be
+//! `application/json`, which no cross-site form can send.)
 
 use http::{HeaderValue, Response};
 use service_kit::http::Request;

@@ -28,16 +28,25 @@ fn principal(req: &Request, ctx: &Ctx) -> Result<Principal, Problem> {
     Ok(p)
 }
 
-/// Token answers must never be cached (RFC 6749 §5.1).
-/// The new refresh token goes into the cookie whenever `cookie` is set; with
-/// `Carrier::Cookie` it leaves the body too.
-fn token_reply(mut tokens: TokenResponse, carrier: Carrier, cookie: bool) -> Reply {
-    let token = match carrier {
-        Carrier::Cookie => tokens.refresh_token.take(),
-        Carrier::Body => tokens.refresh_token.clone().filter(|_| cookie),
+/// Where a new refresh token goes.
+enum Delivery {
+    /// In the body only: a refresh an API client made with a body token.
+    Body,
+    /// In the body and the cookie: a sign-in that did not ask for the cookie alone.
+    BodyAndCookie,
+    /// In the cookie only, so no script can read it: the portal's sign-in and refreshes.
+    Cookie,
+}
+
+/// Tokens, never cached (RFC 6749 §5.1), the refresh token delivered as `delivery` says.
+fn token_reply(mut tokens: TokenResponse, delivery: Delivery) -> Reply {
+    let for_cookie = match delivery {
+        Delivery::Body => None,
+        Delivery::BodyAndCookie => tokens.refresh_token.clone(),
+        Delivery::Cookie => tokens.refresh_token.take(),
     };
     let mut resp = set_header(json(StatusCode::OK, &tokens), "pragma", "no-cache");
-    if let Some(token) = token {
+    if let Some(token) = for_cookie {
         cookie::set(&mut resp, &token, tokens.refresh_expires_in);
     }
     Ok(resp)
@@ -81,21 +90,28 @@ pub fn login(req: &Request, ctx: &Ctx) -> Reply {
     let b: LoginBody = body::parse(req)?;
     let ip = client_ip(req);
     let tokens = sessions::login(ctx, &b, ip.as_deref())?;
-    let carrier = if b.refresh_cookie {
-        Carrier::Cookie
-    } else {
-        Carrier::Body
-    };
     // Every sign-in sets the cookie (API clients ignore it); the body keeps the token unless the
     // caller asked for the cookie alone.
-    token_reply(tokens, carrier, true)
+    let delivery = if b.refresh_cookie {
+        Delivery::Cookie
+    } else {
+        Delivery::BodyAndCookie
+    };
+    token_reply(tokens, delivery)
 }
 
 pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
     let b = refresh_body(req)?;
     let (presented, carrier) = b.presented(cookie::read(req))?;
     match sessions::refresh(ctx, presented) {
-        Ok(tokens) => token_reply(tokens, carrier, carrier == Carrier::Cookie),
+        // The successor goes back the way the token came.
+        Ok(tokens) => token_reply(
+            tokens,
+            match carrier {
+                Carrier::Body => Delivery::Body,
+                Carrier::Cookie => Delivery::Cookie,
+            },
+        ),
         // A cookie that can no longer refresh is dead weight in the browser: drop it.
         Err(p) if carrier == Carrier::Cookie => {
             let mut resp = service_kit::http::problem_response(&p);

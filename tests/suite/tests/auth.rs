@@ -71,6 +71,15 @@ fn refresh_cookie(r: &Reply) -> Option<(String, String)> {
         .next()
 }
 
+/// `method /api/auth/refresh` with the cookie and no body, as a browser's `fetch` sends it.
+fn bare_with_cookie(method: &str, value: &str) -> Reply {
+    send_bare(
+        method,
+        "/api/auth/refresh",
+        &[("cookie", &format!("healthe_refresh={value}"))],
+    )
+}
+
 fn with_cookie(path: &str, body: &serde_json::Value, value: &str) -> Reply {
     send_json_with(
         "POST",
@@ -81,14 +90,19 @@ fn with_cookie(path: &str, body: &serde_json::Value, value: &str) -> Reply {
     )
 }
 
+/// A sign-in as the portal makes it; the reply, whose cookie carries the refresh token.
+fn cookie_sign_in(email: &str) -> Reply {
+    post(
+        "/api/auth/login",
+        &json!({"email": email, "password": PASSWORD, "refresh_cookie": true}),
+        None,
+    )
+}
+
 #[test]
 fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     let user = register_patient();
-    let r = post(
-        "/api/auth/login",
-        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
-        None,
-    );
+    let r = cookie_sign_in(&user.email);
     assert_eq!(r.status, 200, "{}", r.text);
     // No refresh token where a script could read it.
     assert!(r.json().get("refresh_token").is_none(), "{}", r.text);
@@ -132,37 +146,21 @@ fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
 
     // A browser's sign-out (DELETE on the cookie's own path, no body) ends the session and
     // clears the cookie.
-    let r = post(
-        "/api/auth/login",
-        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
-        None,
-    );
-    let (third, _) = refresh_cookie(&r).unwrap();
-    let r = send_bare(
-        "DELETE",
-        "/api/auth/refresh",
-        &[("cookie", &format!("healthe_refresh={third}"))],
-    );
+    let (third, _) = refresh_cookie(&cookie_sign_in(&user.email)).unwrap();
+    let r = bare_with_cookie("DELETE", &third);
     assert_eq!(r.status, 204, "{}", r.text);
     assert!(refresh_cookie(&r).unwrap().1.contains("Max-Age=0"));
     with_cookie("/api/auth/refresh", &json!({}), &third).problem(401);
 
     // A refresh with the cookie and no body at all works too.
-    let r = post(
-        "/api/auth/login",
-        &json!({"email": user.email, "password": PASSWORD, "refresh_cookie": true}),
-        None,
-    );
-    let (fourth, _) = refresh_cookie(&r).unwrap();
-    let r = send_bare(
-        "POST",
-        "/api/auth/refresh",
-        &[("cookie", &format!("healthe_refresh={fourth}"))],
-    );
+    let (fourth, _) = refresh_cookie(&cookie_sign_in(&user.email)).unwrap();
+    let r = bare_with_cookie("POST", &fourth);
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(refresh_cookie(&r).is_some());
 
-    // Neither body nor cookie: the field is named.
+    // No body and no cookie: refused as any non-JSON body is.
+    send_bare("POST", "/api/auth/refresh", &[]).problem(415);
+    // Neither body token nor cookie: the field is named.
     let fields = post("/api/auth/refresh", &json!({}), None).problem(422);
     assert_eq!(fields, ["refresh_token"]);
     // The body form still carries the token, and sets the same one in the cookie beside it.
