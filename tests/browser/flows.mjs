@@ -152,6 +152,8 @@ export const flows = {
     await p.getByLabel("Age (years)").fill("55");
     await p.getByLabel("Unit for Total cholesterol").selectOption("mmol/L");
     await p.getByLabel("Total cholesterol (mmol/L)").fill("5.5");
+    // The range shown is the card's own, in the unit chosen.
+    await p.getByText("Validated range 3.37–8.27 mmol/L.").waitFor();
     await p.getByLabel("Unit for HDL cholesterol").selectOption("mmol/L");
     await p.getByLabel("HDL cholesterol (mmol/L)").fill("1.3");
     await p.getByLabel("Systolic blood pressure (mmHg)").fill("128");
@@ -227,6 +229,9 @@ export const flows = {
   async "disabled-signed-out"({ fixtures: f, person, screen }) {
     const patient = await person("patient");
     await signIn(patient.page, f.patient_email, f.password);
+    // On a screen only the signed-in see.
+    await patient.page.goto("/#/appointments");
+    await patient.page.getByRole("heading", { name: "My appointments" }).waitFor();
     const { page: a } = await person("admin");
     await signIn(a, f.admin_email, f.admin_password);
     await a.getByLabel("Show").selectOption("patient");
@@ -234,11 +239,13 @@ export const flows = {
     await card.getByRole("button", { name: /^Disable / }).click();
     await card.getByText("Disabled").waitFor();
     await screen(a, "accounts-disabled");
+    // After a reload the same address asks for a sign-in (a restored session would show the
+    // appointments again).
     await patient.page.reload();
-    await patient.page.getByRole("navigation").getByRole("link", { name: "Sign in" }).waitFor();
+    await patient.page.getByRole("heading", { name: "Sign in" }).waitFor();
     assert.equal(await patient.page.getByRole("button", { name: "Sign out" }).count(), 0);
+    assert.equal(await patient.page.getByRole("heading", { name: "My appointments" }).count(), 0);
     // And signing in again is refused.
-    await patient.page.goto("/#/sign-in");
     await patient.page.getByLabel("Email").fill(f.patient_email);
     await patient.page.getByLabel("Password").fill(f.password);
     await patient.page.getByRole("button", { name: "Sign in" }).click();

@@ -14,8 +14,9 @@ function useDoctorName(id) {
   return name || "";
 }
 
-function DoctorName({ id }) {
-  return useDoctorName(id);
+/** "with Dr. …", in the words of the strings file. */
+function WithDoctor({ id }) {
+  return S.appointments.with(useDoctorName(id));
 }
 
 export function MyAppointments() {
@@ -44,7 +45,7 @@ export function MyAppointments() {
           ${page.items.map(
             (a) => html`<li class="card appointment" key=${a.id} data-status=${a.status}>
               <h3>${dateTime(a.starts_at, myZone())}</h3>
-              <p>${t.with("")}<${DoctorName} id=${a.doctor_id} /></p>
+              <p><${WithDoctor} id=${a.doctor_id} /></p>
               <p class=${`status status-${a.status}`}>${t.status[a.status] || a.status}</p>
               ${a.reason && html`<p>${t.reason}: ${a.reason}</p>`}
               ${a.note && html`<p>${t.note}: ${a.note}</p>`}

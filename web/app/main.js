@@ -67,6 +67,9 @@ function App() {
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
     addEventListener("hashchange", onHash);
+    // Effects run after the first paint: a hash that changed before the listener was attached
+    // would otherwise be missed, leaving the old screen under the new address.
+    onHash();
     const off = onSessionChange(setUser);
     restore()
       .catch((e) => setDown(e instanceof ApiError && e.status === 0))
