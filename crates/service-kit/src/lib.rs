@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod db;
 pub mod http;
+pub mod internal;
 pub mod json;
 pub mod key_cache;
 pub mod kv;

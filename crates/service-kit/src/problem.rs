@@ -209,6 +209,15 @@ impl Problem {
         self
     }
 
+    /// The same problem with every named field placed under `prefix` (`messages[2].`), for a
+    /// rule that checks one item of a list.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        for e in &mut self.errors {
+            e.field = format!("{prefix}{}", e.field);
+        }
+        self
+    }
+
     pub fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

@@ -14,24 +14,7 @@ use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::sqlite;
 
-/// Reads the request (refusing bodies over `body_limit` with 413 before they are buffered whole),
-/// runs `handler`, and sends its response.
-pub async fn serve<F, Fut>(
-    req: IncomingRequest,
-    out: ResponseOutparam,
-    body_limit: usize,
-    handler: F,
-) where
-    F: FnOnce(Request) -> Fut,
-    Fut: std::future::Future<Output = Response>,
-{
-    let response = match read_request(req, body_limit).await {
-        Ok(request) => handler(request).await,
-        Err(problem) => problem_response(&problem),
-    };
-    send(out, response).await;
-}
-
+/// Reads the request, refusing bodies over `limit` with 413 before they are buffered whole.
 async fn read_request(req: IncomingRequest, limit: usize) -> Result<Request, Problem> {
     let method = http::Method::from_bytes(req.method().to_string().as_bytes())
         .map_err(|_| Problem::method_not_allowed())?;
@@ -397,6 +380,10 @@ pub trait SpinService: crate::router::Service {
         route: &'static str,
         kit: &'a Kit,
     ) -> Result<Self::Ctx<'a>, Problem>;
+
+    /// Work done after the response is sent (delivering mail, relaying an outbox): bounded, and
+    /// never something the answer depends on. `status` is the answer's.
+    async fn after(_req: &Request, _route: &'static str, _status: http::StatusCode, _kit: &Kit) {}
 }
 
 /// What every service's context is built from: the request's time, the service's own database
@@ -447,23 +434,61 @@ impl Kit {
 
 /// The one Spin entry every service's `#[http_component]` calls: reads the request (bounded),
 /// routes it through the service's table — 404, 405 and health answered without a database or a
-/// token — gathers the context, runs the handler, and sends the response.
+/// token — gathers the context, runs the handler, sends the response, and then runs the
+/// service's [`SpinService::after`]: the client has its answer by then, and the instance lives
+/// on until that work ends, as wasi-http lets it.
 pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
-    serve(req, out, S::BODY_LIMIT, |req| async move {
-        use crate::router::Found;
-        let kit = Kit::new(S::NAME);
-        let routes = S::routes();
-        let route = match routes.find(&req) {
-            Ok(Found::Health) => return crate::router::health(S::NAME),
-            Ok(Found::Route(route)) => route,
-            Err(p) => return problem_response(&p),
-        };
-        // Bound, not the block's tail: the context borrows `kit`, which must outlive it.
-        let response = match S::context(&req, route.path, &kit).await {
-            Ok(ctx) => route.run::<S>(&req, &ctx),
-            Err(p) => problem_response(&p),
-        };
-        response
+    use crate::router::Found;
+    let request = match read_request(req, S::BODY_LIMIT).await {
+        Ok(request) => request,
+        Err(problem) => return send(out, problem_response(&problem)).await,
+    };
+    let kit = Kit::new(S::NAME);
+    let routes = S::routes();
+    let route = match routes.find(&request) {
+        Ok(Found::Health) => return send(out, crate::router::health(S::NAME)).await,
+        Ok(Found::Route(route)) => route,
+        Err(p) => return send(out, problem_response(&p)).await,
+    };
+    // Bound, not the block's tail: the context borrows `kit`, which must outlive it.
+    let response = match S::context(&request, route.path, &kit).await {
+        Ok(ctx) => route.run::<S>(&request, &ctx),
+        Err(p) => problem_response(&p),
+    };
+    let status = response.status();
+    send(out, response).await;
+    S::after(&request, route.path, status, &kit).await;
+}
+
+/// Resolves after `d` (a `wasi:clocks` pollable the executor waits on with everything else).
+pub fn sleep(d: std::time::Duration) -> impl std::future::Future<Output = ()> {
+    use wasi::clocks::monotonic_clock;
+    let deadline = monotonic_clock::now().saturating_add(d.as_nanos().min(u64::MAX as u128) as u64);
+    // Dropping the registration cancels it: a timer that lost a race leaves nothing behind.
+    let mut registered: Option<spin_executor::CancelOnDropToken> = None;
+    std::future::poll_fn(move |cx| {
+        drop(registered.take());
+        if monotonic_clock::now() >= deadline {
+            return std::task::Poll::Ready(());
+        }
+        let pollable = monotonic_clock::subscribe_instant(deadline);
+        let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
+        registered.replace(token.into());
+        std::task::Poll::Pending
     })
-    .await
+}
+
+/// `fut`'s output, or `None` when `limit` passes first (the future is dropped: an outgoing
+/// request is cancelled).
+pub async fn timeout<T>(
+    limit: std::time::Duration,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    use futures::future::{select, Either};
+    let fut = std::pin::pin!(fut);
+    let timer = std::pin::pin!(sleep(limit));
+    match select(fut, timer).await {
+        Either::Left((v, _)) => Some(v),
+        Either::Right(((), _)) => None,
+    }
 }

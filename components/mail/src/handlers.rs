@@ -1,0 +1,165 @@
+//! The handlers: each checks who is asking, parses its input, runs one rule, and answers.
+
+use crate::api::{IntakeBody, MarkBody};
+use crate::{notifications, outbox, Ctx};
+use http::StatusCode;
+use serde::Serialize;
+use service_kit::audit::Outcome as Audited;
+use service_kit::http::{json, query_param, Reply, Request};
+use service_kit::page::{Page, PageRequest};
+use service_kit::token::Role;
+use service_kit::Problem;
+
+/// Intake bodies are small: fifty messages of a few fields each.
+const INTAKE_LIMIT: usize = 256 * 1024;
+
+#[derive(Serialize)]
+struct Accepted {
+    id: String,
+    /// False when the key was seen before: this is the message stored then.
+    created: bool,
+}
+
+/// `POST /api/mail/outbox`: another service hands in messages (internal only).
+pub fn intake(req: &Request, ctx: &Ctx) -> Reply {
+    if !ctx.internal {
+        return Err(Problem::forbidden(
+            "this endpoint answers only the app's own services",
+        ));
+    }
+    let body: IntakeBody = service_kit::json::parse_limited(req, INTAKE_LIMIT)?;
+    let messages = body.messages(&ctx.settings.branding)?;
+    let mut accepted = Vec::with_capacity(messages.len());
+    for m in &messages {
+        let (id, created) = outbox::submit(ctx.db, m, ctx.now)?;
+        accepted.push(Accepted { id, created });
+    }
+    Ok(json(
+        StatusCode::ACCEPTED,
+        &serde_json::json!({ "messages": accepted }),
+    ))
+}
+
+/// `GET /api/mail/messages`: the outbox and its delivery log, for admins.
+pub fn list_messages(req: &Request, ctx: &Ctx) -> Reply {
+    ctx.principal.require_role(&[Role::Admin])?;
+    let page = PageRequest::from_query(req)?;
+    let status = query_param(req, "status");
+    if let Some(s) = &status {
+        if !outbox::STATUSES.contains(&s.as_str()) {
+            return Err(Problem::invalid(
+                "status",
+                format!("must be one of {}", outbox::STATUSES.join(", ")),
+            ));
+        }
+    }
+    let items = outbox::list(
+        ctx.db,
+        status.as_deref(),
+        page.after.as_deref(),
+        page.fetch_limit(),
+    )?;
+    ctx.audit
+        .record(ctx.db, "list", "mail_messages", None, Audited::Allowed)?;
+    Ok(json(
+        StatusCode::OK,
+        &Page::from_fetched(items, &page, |m| m.id.clone()),
+    ))
+}
+
+/// `GET /api/mail/messages/{id}`: one message, its bodies and every attempt.
+pub fn message(ctx: &Ctx, id: &str) -> Reply {
+    ctx.principal.require_role(&[Role::Admin])?;
+    let not_found = || Problem::not_found("no such message");
+    if !service_kit::could_be_id(id) {
+        return Err(not_found());
+    }
+    let d = outbox::detail(ctx.db, id)?.ok_or_else(not_found)?;
+    ctx.audit.record(
+        ctx.db,
+        "read",
+        "mail_message",
+        d.message.to_user.as_deref(),
+        Audited::Allowed,
+    )?;
+    Ok(json(StatusCode::OK, &d))
+}
+
+/// `POST /api/mail/messages/{id}/resend`: queue a dead or delivered message again.
+pub fn resend(ctx: &Ctx, id: &str) -> Reply {
+    ctx.principal.require_role(&[Role::Admin])?;
+    let not_found = || Problem::not_found("no such message");
+    if !service_kit::could_be_id(id) {
+        return Err(not_found());
+    }
+    match outbox::resend(ctx.db, id, ctx.now)? {
+        None => Err(not_found()),
+        Some(false) => Err(Problem::conflict(
+            "already-queued",
+            "the message is already waiting to be delivered",
+        )),
+        Some(true) => Ok(json(
+            StatusCode::ACCEPTED,
+            &serde_json::json!({"id": id, "status": "queued"}),
+        )),
+    }
+}
+
+/// `POST /api/mail/dispatch`: what the round run for this request did (an external timer's
+/// call; the round itself ran while the context was gathered, being I/O).
+pub fn dispatch(ctx: &Ctx) -> Reply {
+    let report = ctx
+        .dispatched
+        .as_ref()
+        .ok_or_else(|| Problem::internal("dispatch ran without a delivery round"))?;
+    Ok(json(StatusCode::OK, report))
+}
+
+#[derive(Serialize)]
+struct NotificationPage {
+    items: Vec<notifications::Notification>,
+    next_cursor: Option<String>,
+    unread: i64,
+}
+
+/// `GET /api/mail/notifications`: the caller's own, newest first, with the unread count.
+pub fn list_notifications(req: &Request, ctx: &Ctx) -> Reply {
+    let me = ctx.principal.user()?;
+    let page = PageRequest::from_query(req)?;
+    let before = match &page.after {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| Problem::invalid("cursor", "is not a cursor this API issued"))?,
+        ),
+    };
+    let items = notifications::list(ctx.db, &me.sub, before, page.fetch_limit())?;
+    let (unread, _) = notifications::summary(ctx.db, &me.sub)?;
+    let page = Page::from_fetched(items, &page, |n| n.seq.to_string());
+    Ok(json(
+        StatusCode::OK,
+        &NotificationPage {
+            items: page.items,
+            next_cursor: page.next_cursor,
+            unread,
+        },
+    ))
+}
+
+/// `GET /api/mail/notifications/unread`: the badge: how many unread, and the newest's number.
+pub fn unread(ctx: &Ctx) -> Reply {
+    let me = ctx.principal.user()?;
+    let (unread, latest) = notifications::summary(ctx.db, &me.sub)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"unread": unread, "latest": latest}),
+    ))
+}
+
+/// `POST /api/mail/notifications/read`: marks the caller's own notifications read.
+pub fn mark_read(req: &Request, ctx: &Ctx) -> Reply {
+    let me = ctx.principal.user()?;
+    let mark = service_kit::json::parse::<MarkBody>(req)?.mark()?;
+    let unread = notifications::mark_read(ctx.db, &me.sub, &mark, &ctx.now.to_string())?;
+    Ok(json(StatusCode::OK, &serde_json::json!({"unread": unread})))
+}

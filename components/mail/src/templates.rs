@@ -1,0 +1,430 @@
+//! The messages the clinic sends, each rendered from a template and the producer's data into a
+//! subject, a plain-text body and an HTML body.
+//!
+//! Every piece of data is escaped for the HTML part, and no template has a place for health
+//! detail: an appointment mail names the doctor and the time, never the visit's reason. The
+//! data a template takes is a type, so a producer that sends a field a template has no use for
+//! (a reason, a diagnosis) is refused at intake rather than silently carried.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::Deserialize;
+use service_kit::Problem;
+
+/// The templates, by the id producers name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Template {
+    AccountVerification,
+    PasswordReset,
+    /// To the owner of an address someone tried to register again.
+    RegistrationAttempt,
+    /// To the doctor.
+    AppointmentRequested,
+    /// The rest of the lifecycle, to the patient (a cancellation to whoever did not cancel).
+    AppointmentConfirmed,
+    AppointmentDeclined,
+    AppointmentCancelled,
+    AppointmentRescheduled,
+    AppointmentReminder,
+    PrescriptionIssued,
+    ReportAvailable,
+}
+
+impl Template {
+    pub fn id(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether the recipient may opt out of it (reminders); the rest answer something they did
+    /// or must know.
+    pub fn essential(self) -> bool {
+        !matches!(self, Template::AppointmentReminder)
+    }
+}
+
+/// What an appointment mail says: who, and when in the doctor's zone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentData {
+    pub appointment_id: String,
+    pub doctor_name: String,
+    pub starts_at: Timestamp,
+    pub time_zone: String,
+}
+
+/// A mail whose point is one link (verification, reset): the producer made the link (it holds
+/// the token), mail only shows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkData {
+    pub link: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A document the patient can now read (a prescription, a report): only that it exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentData {
+    pub id: String,
+    pub doctor_name: String,
+}
+
+/// A template with its data, checked.
+#[derive(Debug, Clone)]
+pub enum Filled {
+    Link(Template, LinkData),
+    Appointment(Template, AppointmentData, TimeZone),
+    Document(Template, DocumentData),
+}
+
+/// What the clinic signs its mail with (variables).
+#[derive(Debug, Clone)]
+pub struct Branding {
+    pub clinic_name: String,
+    pub footer: String,
+    /// The portal's public origin; empty: mails carry no link into the portal.
+    pub app_url: String,
+}
+
+/// One message, rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Where an in-app notification takes its reader (a portal route).
+    pub link: Option<String>,
+}
+
+fn field_err(field: &str, e: impl std::fmt::Display) -> Problem {
+    Problem::invalid(field, e.to_string())
+}
+
+/// Checks `data` against what `template` takes.
+pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Problem> {
+    use Template::*;
+    let bounded = |field: &str, v: &str, max: usize| -> Result<(), Problem> {
+        service_kit::text::TextRule::line(1, max)
+            .clean(v)
+            .map(|_| ())
+            .map_err(|m| Problem::invalid(format!("data.{field}"), m))
+    };
+    match template {
+        AccountVerification | PasswordReset | RegistrationAttempt => {
+            let d: LinkData = serde_json::from_value(data).map_err(|e| field_err("data", e))?;
+            if !(d.link.starts_with("https://") || d.link.starts_with("http://"))
+                || d.link.len() > 2000
+                || d.link.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Problem::invalid("data.link", "must be an absolute http(s) URL"));
+            }
+            if let Some(n) = &d.display_name {
+                bounded("display_name", n, 120)?;
+            }
+            Ok(Filled::Link(template, d))
+        }
+        AppointmentRequested | AppointmentConfirmed | AppointmentDeclined
+        | AppointmentCancelled | AppointmentRescheduled | AppointmentReminder => {
+            let d: AppointmentData =
+                serde_json::from_value(data).map_err(|e| field_err("data", e))?;
+            bounded("doctor_name", &d.doctor_name, 200)?;
+            bounded("appointment_id", &d.appointment_id, 64)?;
+            let tz = jiff::tz::db()
+                .get(&d.time_zone)
+                .map_err(|_| Problem::invalid("data.time_zone", "is not an IANA time zone"))?;
+            Ok(Filled::Appointment(template, d, tz))
+        }
+        PrescriptionIssued | ReportAvailable => {
+            let d: DocumentData = serde_json::from_value(data).map_err(|e| field_err("data", e))?;
+            bounded("doctor_name", &d.doctor_name, 200)?;
+            bounded("id", &d.id, 64)?;
+            Ok(Filled::Document(template, d))
+        }
+    }
+}
+
+/// Text made safe for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "Tuesday 8 December 2026 at 14:00 (Europe/Berlin)".
+fn when(at: Timestamp, tz: &TimeZone, zone_name: &str) -> String {
+    let local = at.to_zoned(tz.clone());
+    format!("{} ({zone_name})", local.strftime("%A %-d %B %Y at %H:%M"))
+}
+
+/// One paragraph per line of `lines`, and an optional call to action.
+struct Body<'a> {
+    greeting: String,
+    lines: Vec<String>,
+    action: Option<(&'a str, String)>,
+}
+
+impl Filled {
+    pub fn template(&self) -> Template {
+        match self {
+            Filled::Link(t, _) | Filled::Appointment(t, ..) | Filled::Document(t, _) => *t,
+        }
+    }
+
+    pub fn render(&self, b: &Branding) -> Rendered {
+        use Template::*;
+        let portal = |route: &str| -> Option<String> {
+            (!b.app_url.is_empty()).then(|| format!("{}/{route}", b.app_url.trim_end_matches('/')))
+        };
+        let (subject, body, link) = match self {
+            Filled::Link(t, d) => {
+                let hello = match &d.display_name {
+                    Some(n) => format!("Hello {n},"),
+                    None => "Hello,".into(),
+                };
+                let (subject, lines, label) = match t {
+                    AccountVerification => (
+                        format!("Confirm your email address for {}", b.clinic_name),
+                        vec![
+                            "Please confirm that this is your email address. Until you do, you can sign in but not book visits.".into(),
+                            "If you did not create an account, ignore this message.".into(),
+                        ],
+                        "Confirm my address",
+                    ),
+                    PasswordReset => (
+                        format!("Reset your {} password", b.clinic_name),
+                        vec![
+                            "Someone asked to reset the password of your account. The link works once, for one hour.".into(),
+                            "If it was not you, ignore this message: your password stays as it is.".into(),
+                        ],
+                        "Choose a new password",
+                    ),
+                    _ => (
+                        format!("Someone tried to register with your address at {}", b.clinic_name),
+                        vec![
+                            "Someone tried to create an account with this email address, which already has one. No second account was made.".into(),
+                            "If it was you and you forgot your password, you can reset it.".into(),
+                        ],
+                        "Reset my password",
+                    ),
+                };
+                (
+                    subject,
+                    Body {
+                        greeting: hello,
+                        lines,
+                        action: Some((label, d.link.clone())),
+                    },
+                    None,
+                )
+            }
+            Filled::Appointment(t, d, tz) => {
+                let at = when(d.starts_at, tz, &d.time_zone);
+                let doctor = &d.doctor_name;
+                let (subject, line, route) = match t {
+                    AppointmentRequested => (
+                        format!("New visit request for {at}"),
+                        format!("A patient asked for a visit with you on {at}. Please confirm or decline it."),
+                        "#/agenda",
+                    ),
+                    AppointmentConfirmed => (
+                        format!("Your visit with {doctor} is confirmed"),
+                        format!("{doctor} confirmed your visit on {at}."),
+                        "#/appointments",
+                    ),
+                    AppointmentDeclined => (
+                        format!("Your visit request with {doctor} was declined"),
+                        format!("{doctor} could not accept your visit on {at}. You can choose another time."),
+                        "#/appointments",
+                    ),
+                    AppointmentCancelled => (
+                        format!("Visit on {at} cancelled"),
+                        format!("The visit with {doctor} on {at} was cancelled."),
+                        "#/appointments",
+                    ),
+                    AppointmentRescheduled => (
+                        format!("Visit with {doctor} moved"),
+                        format!("Your visit with {doctor} is now on {at}."),
+                        "#/appointments",
+                    ),
+                    _ => (
+                        format!("Reminder: your visit with {doctor}"),
+                        format!("This is a reminder of your visit with {doctor} on {at}."),
+                        "#/appointments",
+                    ),
+                };
+                let route = if *t == AppointmentRequested { route.to_string() } else { format!("{route}/{}", d.appointment_id) };
+                (
+                    subject,
+                    Body {
+                        greeting: "Hello,".into(),
+                        lines: vec![line],
+                        action: portal(&route).map(|url| ("Open in the portal", url)),
+                    },
+                    Some(route),
+                )
+            }
+            Filled::Document(t, d) => {
+                let (subject, line, route) = match t {
+                    PrescriptionIssued => (
+                        format!("{} issued you a prescription", d.doctor_name),
+                        "A new prescription is waiting for you in the portal.".to_string(),
+                        format!("#/prescriptions/{}", d.id),
+                    ),
+                    _ => (
+                        "A visit report is available".to_string(),
+                        format!("{} shared a visit report with you. You can read it in the portal.", d.doctor_name),
+                        format!("#/records/reports/{}", d.id),
+                    ),
+                };
+                (
+                    subject,
+                    Body {
+                        greeting: "Hello,".into(),
+                        lines: vec![line],
+                        action: portal(&route).map(|url| ("Open in the portal", url)),
+                    },
+                    Some(route),
+                )
+            }
+        };
+        Rendered {
+            text: text_part(&body, b),
+            html: html_part(&subject, &body, b),
+            subject,
+            link,
+        }
+    }
+}
+
+fn text_part(body: &Body, b: &Branding) -> String {
+    let mut t = format!("{}\n\n", body.greeting);
+    for l in &body.lines {
+        t.push_str(l);
+        t.push_str("\n\n");
+    }
+    if let Some((label, url)) = &body.action {
+        t.push_str(&format!("{label}: {url}\n\n"));
+    }
+    t.push_str(&format!("-- \n{}\n", b.clinic_name));
+    if !b.footer.is_empty() {
+        t.push_str(&b.footer);
+        t.push('\n');
+    }
+    t
+}
+
+fn html_part(subject: &str, body: &Body, b: &Branding) -> String {
+    let mut h = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family:sans-serif;line-height:1.5;max-width:36em\"><p>{}</p>",
+        escape(subject),
+        escape(&body.greeting)
+    );
+    for l in &body.lines {
+        h.push_str(&format!("<p>{}</p>", escape(l)));
+    }
+    if let Some((label, url)) = &body.action {
+        h.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(url),
+            escape(label)
+        ));
+    }
+    h.push_str(&format!(
+        "<hr><p style=\"color:#555;font-size:small\">{}",
+        escape(&b.clinic_name)
+    ));
+    if !b.footer.is_empty() {
+        h.push_str(&format!("<br>{}", escape(&b.footer)));
+    }
+    h.push_str("</p></body></html>");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn brand() -> Branding {
+        Branding {
+            clinic_name: "Clinic <Nord>".into(),
+            footer: "Hauptstr. 1 & 2".into(),
+            app_url: "https://clinic.example".into(),
+        }
+    }
+
+    #[test]
+    fn an_appointment_mail_names_the_doctor_and_the_local_time_and_escapes_both() {
+        let f = fill(
+            Template::AppointmentConfirmed,
+            json!({"appointment_id": "a1", "doctor_name": "Dr. <b>Ada</b>",
+                   "starts_at": "2026-12-08T13:00:00Z", "time_zone": "Europe/Berlin"}),
+        )
+        .unwrap();
+        let r = f.render(&brand());
+        assert_eq!(r.subject, "Your visit with Dr. <b>Ada</b> is confirmed");
+        assert!(r.text.contains("Tuesday 8 December 2026 at 14:00 (Europe/Berlin)"), "{}", r.text);
+        assert!(r.html.contains("Dr. &lt;b&gt;Ada&lt;/b&gt;"));
+        assert!(!r.html.contains("<b>Ada"));
+        assert!(r.html.contains("Clinic &lt;Nord&gt;") && r.html.contains("Hauptstr. 1 &amp; 2"));
+        assert!(r.html.contains("href=\"https://clinic.example/#/appointments/a1\""));
+        assert_eq!(r.link.as_deref(), Some("#/appointments/a1"));
+    }
+
+    #[test]
+    fn a_field_no_template_has_is_refused_so_no_reason_is_ever_mailed() {
+        let e = fill(
+            Template::AppointmentRequested,
+            json!({"appointment_id": "a1", "doctor_name": "Dr. Ada", "reason": "chest pain",
+                   "starts_at": "2026-12-08T13:00:00Z", "time_zone": "Europe/Berlin"}),
+        )
+        .unwrap_err();
+        assert_eq!(e.status_code(), 422);
+        assert!(format!("{e:?}").contains("reason"), "{e:?}");
+    }
+
+    #[test]
+    fn bad_data_names_its_field() {
+        for (template, data, field) in [
+            (Template::AppointmentConfirmed, json!({"appointment_id": "a", "doctor_name": "D", "starts_at": "2026-12-08T13:00:00Z", "time_zone": "Mars/Base"}), "data.time_zone"),
+            (Template::PasswordReset, json!({"link": "javascript:alert(1)"}), "data.link"),
+            (Template::PasswordReset, json!({"link": "https://x.example/a b"}), "data.link"),
+            (Template::ReportAvailable, json!({"id": "r", "doctor_name": "D\u{202e}r"}), "data.doctor_name"),
+        ] {
+            let e = fill(template, data).unwrap_err();
+            assert!(format!("{e:?}").contains(field), "{field}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_public_url_mails_carry_no_portal_link_but_notifications_keep_their_route() {
+        let f = fill(
+            Template::AppointmentRequested,
+            json!({"appointment_id": "a1", "doctor_name": "Dr. Ada",
+                   "starts_at": "2026-12-08T13:00:00Z", "time_zone": "UTC"}),
+        )
+        .unwrap();
+        let r = f.render(&Branding { app_url: String::new(), ..brand() });
+        assert!(!r.html.contains("href"));
+        assert_eq!(r.link.as_deref(), Some("#/agenda"));
+    }
+
+    #[test]
+    fn only_reminders_can_be_unsubscribed_from() {
+        assert!(!Template::AppointmentReminder.essential());
+        assert!(Template::PasswordReset.essential());
+        assert_eq!("appointment_reminder".parse::<Template>().unwrap(), Template::AppointmentReminder);
+    }
+}
