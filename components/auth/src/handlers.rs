@@ -180,6 +180,23 @@ pub fn get_user(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     Ok(json(StatusCode::OK, &user))
 }
 
+/// `GET /api/auth/contacts/{id}`: where to write to an account, for mail (internal only). A
+/// disabled account has no contact: nothing more is sent to it.
+pub fn contact(ctx: &Ctx, id: &str) -> Reply {
+    if !ctx.internal {
+        return Err(Problem::forbidden(
+            "this endpoint answers only the app's own services",
+        ));
+    }
+    let user = accounts::get(ctx, id)?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| Problem::not_found("no such user"))?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"email": user.email, "display_name": user.display_name}),
+    ))
+}
+
 pub fn update_user(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let p = principal(req, ctx)?;
     let admin = p.require_role(&[Role::Admin])?;

@@ -72,6 +72,9 @@ pub struct Ctx<'a> {
     pub db: &'a dyn Db,
     pub settings: Settings,
     pub now: jiff::Timestamp,
+    /// Whether the request came from another component of the app (`service_kit::internal`):
+    /// only they may read an account's address.
+    pub internal: bool,
 }
 
 impl Ctx<'_> {
@@ -109,6 +112,7 @@ impl Service for Auth {
             .patch("/api/auth/users/{id}", |r, c, p| {
                 h::update_user(r, c, p.get("id"))
             })
+            .get("/api/auth/contacts/{id}", |_, c, p| h::contact(c, p.get("id")))
             .get("/api/auth/audit", |r, c, _| h::audit(r, c))
             .get("/api/auth/audit/verify", |r, c, _| h::audit_verify(r, c))
             .get("/api/auth/jwks.json", |_, c, _| h::jwks(c))
@@ -129,7 +133,7 @@ impl Service for Auth {
 impl service_kit::spin::SpinService for Auth {
     /// auth verifies its own tokens with its own keys (handlers), so nothing is fetched here.
     async fn context<'a>(
-        _req: &service_kit::http::Request,
+        req: &service_kit::http::Request,
         _route: &'static str,
         kit: &'a service_kit::spin::Kit,
     ) -> Result<Ctx<'a>, Problem> {
@@ -137,6 +141,7 @@ impl service_kit::spin::SpinService for Auth {
             db: kit.db()?,
             settings: Settings::from_vars(kit.vars()),
             now: kit.now,
+            internal: service_kit::internal::is_internal(req, kit.vars()),
         })
     }
 }

@@ -73,6 +73,7 @@ impl App {
             db: &self.db,
             settings: auth::Settings::from_vars(&self.vars),
             now: self.now.get(),
+            internal: false,
         };
         let resp = auth::handle(&b.body(body).unwrap(), &ctx);
         let (parts, body) = resp.into_parts();

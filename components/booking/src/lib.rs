@@ -12,6 +12,7 @@ pub mod conflict;
 pub mod doctors;
 pub mod events;
 mod handlers;
+pub mod relay;
 pub mod reviews;
 pub mod schedule;
 pub mod search;
@@ -31,7 +32,8 @@ pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
     "booking",
     "0001_booking.sql",
     "0002_care.sql",
-    "0003_list_order.sql"
+    "0003_list_order.sql",
+    "0004_mail_relay.sql"
 );
 
 /// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
@@ -180,6 +182,60 @@ impl service_kit::spin::SpinService for Booking {
             settings: Settings::from_vars(kit.vars()),
         })
     }
+
+    /// After a change, relays the events it made (and any a failed relay left) to mail.
+    async fn after(
+        req: &service_kit::http::Request,
+        _route: &'static str,
+        status: http::StatusCode,
+        kit: &service_kit::spin::Kit,
+    ) {
+        if req.method() == http::Method::GET || !status.is_success() {
+            return;
+        }
+        if let Err(p) = relay_to_mail(kit).await {
+            eprintln!("booking: relaying to mail: {}", p.detail);
+        }
+    }
+}
+
+/// One relay: the pending events as messages, handed to mail's intake; the cursor moves once
+/// mail accepted them.
+#[cfg(target_arch = "wasm32")]
+async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
+    let db = kit.db()?;
+    migrate::apply(db, "booking", MIGRATIONS)?;
+    let pending = relay::pending(db)?;
+    let Some(last) = pending.last().map(|e| e.seq) else {
+        return Ok(());
+    };
+    let messages: Vec<relay::Message> = pending.iter().flat_map(relay::messages).collect();
+    if !messages.is_empty() {
+        let base = kit.vars().get("mail_url").unwrap_or_else(|| "http://mail.spin.internal".into());
+        let body = serde_json::json!({ "messages": messages }).to_string();
+        let mut request = spin_sdk::http::Request::post(
+            format!("{}/api/mail/outbox", base.trim_end_matches('/')),
+            body,
+        );
+        request.header("content-type", "application/json");
+        if let Some(key) = kit.vars().get("service_key") {
+            request.header(service_kit::internal::SERVICE_KEY_HEADER, key);
+        }
+        let response: spin_sdk::http::Response = spin_sdk::http::send(request.build())
+            .await
+            .map_err(|e| Problem::unavailable(format!("cannot reach mail: {e}"), 5))?;
+        if *response.status() != 202 {
+            return Err(Problem::unavailable(
+                format!(
+                    "mail answered {}: {}",
+                    response.status(),
+                    String::from_utf8_lossy(response.body())
+                ),
+                5,
+            ));
+        }
+    }
+    relay::advance(db, last)
 }
 
 service_kit::component!(Booking);

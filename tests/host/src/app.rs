@@ -252,6 +252,20 @@ impl App {
         set_spin_headers(&mut parts, &route, client);
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stdout().inherit_stderr();
+        // wasi:sockets as Spin's outbound-networking factor grants it: TCP connections only to
+        // what `allowed_outbound_hosts` names, checked by the address connected to
+        // (`tcp://<ip>:<port>`), never a bind; no UDP and no name lookups are granted here.
+        wasi.allow_tcp(true);
+        let allowed = component.clone();
+        wasi.socket_addr_check(move |addr, addr_use| {
+            let allowed = allowed.clone();
+            Box::pin(async move {
+                matches!(addr_use, wasmtime_wasi::sockets::SocketAddrUse::TcpConnect)
+                    && allowed.allowed_hosts.iter().any(|h| {
+                        h.allows("tcp", &addr.ip().to_string(), Some(addr.port()))
+                    })
+            })
+        });
         for (k, v) in &component.environment {
             wasi.env(k, v);
         }
@@ -300,18 +314,29 @@ impl App {
         match rx.await {
             Ok(Ok(resp)) => {
                 let (parts, body) = resp.into_parts();
-                let collected = body.collect().await;
-                let finished = task.await;
-                match (collected, finished) {
-                    (Ok(b), Ok(Ok(()))) => Ok(http::Response::from_parts(parts, b.to_bytes())),
-                    (_, Ok(Err(trap))) => Ok(trapped(&component.id, &trap)),
-                    (Err(e), _) => Ok(text(
-                        500,
-                        &format!("the component's response body failed: {e:?}"),
-                    )),
-                    (_, Err(join)) => {
-                        Ok(text(500, &format!("the component's task failed: {join}")))
+                // The answer is whole when its body ends, as on Spin: the guest may go on working
+                // after it (wasi-http lets a handler return later), and the client doesn't wait.
+                match body.collect().await {
+                    Ok(b) => {
+                        let id = component.id.clone();
+                        tokio::spawn(async move {
+                            match task.await {
+                                Ok(Err(trap)) => {
+                                    eprintln!("test-host: component {id} trapped after answering: {trap:?}")
+                                }
+                                Err(join) => eprintln!("test-host: component {id}'s task failed: {join}"),
+                                Ok(Ok(())) => {}
+                            }
+                        });
+                        Ok(http::Response::from_parts(parts, b.to_bytes()))
                     }
+                    Err(e) => match task.await {
+                        Ok(Err(trap)) => Ok(trapped(&component.id, &trap)),
+                        _ => Ok(text(
+                            500,
+                            &format!("the component's response body failed: {e:?}"),
+                        )),
+                    },
                 }
             }
             Ok(Err(code)) => Ok(text(

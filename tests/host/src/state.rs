@@ -107,7 +107,9 @@ impl Outbound {
                 let body = body.collect().await?.to_bytes();
                 let path = parts.uri.path().to_string();
                 let route = RouteMatch::synthetic(&target, &path);
-                let client = "127.0.0.1:0".parse().unwrap();
+                // Spin's `CHAINED_CLIENT_ADDR` (trigger-http's outbound_http.rs): no TCP peer
+                // has it, which is how a component knows a request came from inside the app.
+                let client = "0.0.0.0:0".parse().unwrap();
                 let resp = app
                     .dispatch(route, parts, body, client)
                     .await
