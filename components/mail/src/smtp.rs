@@ -158,7 +158,7 @@ pub fn deliver<S: Read + Write>(
     let accepted = s.expect("message", &[250])?;
     // The message is accepted: a failed goodbye changes nothing.
     let _ = s.command("QUIT", "QUIT", &[221]);
-    Ok(accepted.trim_end().to_string())
+    Ok(format!("250 {}", accepted.trim_end()))
 }
 
 #[cfg(test)]

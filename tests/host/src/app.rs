@@ -259,11 +259,17 @@ impl App {
         let allowed = component.clone();
         wasi.socket_addr_check(move |addr, addr_use| {
             let allowed = allowed.clone();
+            use wasmtime_wasi::sockets::SocketAddrUse;
             Box::pin(async move {
-                matches!(addr_use, wasmtime_wasi::sockets::SocketAddrUse::TcpConnect)
-                    && allowed.allowed_hosts.iter().any(|h| {
+                match addr_use {
+                    SocketAddrUse::TcpConnect => allowed.allowed_hosts.iter().any(|h| {
                         h.allows("tcp", &addr.ip().to_string(), Some(addr.port()))
-                    })
+                    }),
+                    // wasmtime asks for the implicit bind a connect makes (the unspecified
+                    // address, any port); a bind of anything else, a listen, is refused.
+                    SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+                    _ => false,
+                }
             })
         });
         for (k, v) in &component.environment {

@@ -61,6 +61,24 @@ pub fn build_wasm() {
 }
 
 static STATE_DIR: OnceLock<PathBuf> = OnceLock::new();
+static VARIABLES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+
+/// Starts this test binary's app with these Spin variables set (`mail_transport`, …), as a
+/// clinic would set them: call it before anything reaches the app. `false` when the suite runs
+/// against a `HEALTHE_URL`, whose variables are whatever its `spin up` was given; a test that
+/// needs its own then has nothing to check.
+pub fn with_variables(vars: &[(&str, &str)]) -> bool {
+    if std::env::var_os("HEALTHE_URL").is_some() {
+        eprintln!("HEALTHE_URL is set: this test needs an app started with {vars:?}; skipped");
+        return false;
+    }
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert!(
+        VARIABLES.set(vars).is_ok(),
+        "with_variables is called once, before the app starts"
+    );
+    true
+}
 
 /// Where the app under test keeps its stores: the test host's fresh state directory, or
 /// `HEALTHE_STATE_DIR` for a `spin up` (its working directory). `None` when unknown: tests that
@@ -95,6 +113,9 @@ pub fn base_url() -> &'static str {
         let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
         env.insert("SPIN_VARIABLE_ADMIN_EMAIL".into(), admin_email());
         env.insert("SPIN_VARIABLE_ADMIN_PASSWORD".into(), admin_password());
+        for (k, v) in VARIABLES.get().into_iter().flatten() {
+            env.insert(format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()), v.clone());
+        }
         let host = test_host::spawn(
             test_host::AppOptions {
                 app_dir: root,
