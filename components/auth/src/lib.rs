@@ -112,7 +112,9 @@ impl Service for Auth {
             .patch("/api/auth/users/{id}", |r, c, p| {
                 h::update_user(r, c, p.get("id"))
             })
-            .get("/api/auth/contacts/{id}", |_, c, p| h::contact(c, p.get("id")))
+            .get("/api/auth/contacts/{id}", |_, c, p| {
+                h::contact(c, p.get("id"))
+            })
             .get("/api/auth/audit", |r, c, _| h::audit(r, c))
             .get("/api/auth/audit/verify", |r, c, _| h::audit_verify(r, c))
             .get("/api/auth/jwks.json", |_, c, _| h::jwks(c))

@@ -211,7 +211,10 @@ async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
     };
     let messages: Vec<relay::Message> = pending.iter().flat_map(relay::messages).collect();
     if !messages.is_empty() {
-        let base = kit.vars().get("mail_url").unwrap_or_else(|| "http://mail.spin.internal".into());
+        let base = kit
+            .vars()
+            .get("mail_url")
+            .unwrap_or_else(|| "http://mail.spin.internal".into());
         let body = serde_json::json!({ "messages": messages }).to_string();
         let mut request = spin_sdk::http::Request::post(
             format!("{}/api/mail/outbox", base.trim_end_matches('/')),

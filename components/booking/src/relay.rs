@@ -131,7 +131,10 @@ mod tests {
     }
 
     fn to(kind: &str, by: &str) -> Vec<String> {
-        messages(&event(kind, by)).into_iter().map(|m| m.to_user).collect()
+        messages(&event(kind, by))
+            .into_iter()
+            .map(|m| m.to_user)
+            .collect()
     }
 
     #[test]

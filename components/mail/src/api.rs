@@ -111,7 +111,10 @@ impl MarkBody {
         match (self.ids, self.up_to) {
             (Some(ids), None) if !ids.is_empty() && ids.len() <= 100 => {
                 if let Some(i) = ids.iter().position(|id| !is_token(id, 64)) {
-                    return Err(Problem::invalid(format!("ids[{i}]"), "is not a notification id"));
+                    return Err(Problem::invalid(
+                        format!("ids[{i}]"),
+                        "is not a notification id",
+                    ));
                 }
                 Ok(Mark::These(ids))
             }

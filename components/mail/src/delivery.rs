@@ -80,7 +80,14 @@ pub async fn deliver_due(
             }
             Outcome::Transient(_) => report.retrying += 1,
         }
-        outbox::record(db, &claimed, plan.transport.id(), &outcome, &plan.retry, now())?;
+        outbox::record(
+            db,
+            &claimed,
+            plan.transport.id(),
+            &outcome,
+            &plan.retry,
+            now(),
+        )?;
     }
     Ok(report)
 }
@@ -229,7 +236,12 @@ mod tests {
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!(
             report,
-            Report { sent: 1, retrying: 1, dead: 1, ..Report::default() }
+            Report {
+                sent: 1,
+                retrying: 1,
+                dead: 1,
+                ..Report::default()
+            }
         );
         assert_eq!(*io.sent.borrow(), vec!["u1@example.org", "u2@example.org"]);
     }
@@ -239,8 +251,16 @@ mod tests {
         let db = SqliteDb::open_in_memory();
         service_kit::migrate::apply(&db, "mail", crate::MIGRATIONS).unwrap();
         queue(&db, "a", "u1");
-        let io = Fake { answers: RefCell::new(vec![]), sent: RefCell::new(vec![]) };
-        let plan = Plan { transport: Transport::Log, from: "h@x.org".into(), retry: Retry::default(), batch: 10 };
+        let io = Fake {
+            answers: RefCell::new(vec![]),
+            sent: RefCell::new(vec![]),
+        };
+        let plan = Plan {
+            transport: Transport::Log,
+            from: "h@x.org".into(),
+            retry: Retry::default(),
+            batch: 10,
+        };
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!(report.logged, 1);
         assert!(io.sent.borrow().is_empty());

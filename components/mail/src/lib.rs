@@ -94,7 +94,11 @@ impl Settings {
                     .unwrap_or(Transport::Log),
                 from: text("mail_from", "Healthe <healthe@localhost>"),
                 retry: Retry {
-                    base: SignedDuration::from_secs(number("mail_retry_base_seconds", 1..=3600, 30)),
+                    base: SignedDuration::from_secs(number(
+                        "mail_retry_base_seconds",
+                        1..=3600,
+                        30,
+                    )),
                     max_attempts: number("mail_max_attempts", 1..=50, 8),
                 },
                 batch: number("mail_batch", 1..=100, 10),
@@ -112,9 +116,11 @@ impl Settings {
                     .trim_end_matches('/')
                     .to_string(),
                 key: text("mail_api_key", ""),
-                timeout: std::time::Duration::from_secs(
-                    number("mail_api_timeout_seconds", 1..=25, 10) as u64,
-                ),
+                timeout: std::time::Duration::from_secs(number(
+                    "mail_api_timeout_seconds",
+                    1..=25,
+                    10,
+                ) as u64),
             },
             dispatch_key: vars.get("mail_dispatch_key"),
         }
@@ -138,7 +144,9 @@ impl Service for Mail {
             .post(INTAKE, |r, c, _| h::intake(r, c))
             .post(DISPATCH, |_, c, _| h::dispatch(c))
             .get("/api/mail/messages", |r, c, _| h::list_messages(r, c))
-            .get("/api/mail/messages/{id}", |_, c, p| h::message(c, p.get("id")))
+            .get("/api/mail/messages/{id}", |_, c, p| {
+                h::message(c, p.get("id"))
+            })
             .post("/api/mail/messages/{id}/resend", |_, c, p| {
                 h::resend(c, p.get("id"))
             })
@@ -175,12 +183,13 @@ impl service_kit::spin::SpinService for Mail {
     ) -> Result<Ctx<'a>, Problem> {
         let settings = Settings::from_vars(kit.vars());
         let internal = service_kit::internal::is_internal(req, kit.vars());
-        let principal = if route == INTAKE || (route == DISPATCH && presents_dispatch_key(req, &settings)) {
-            // Services and the timer carry no user token.
-            Principal::Anonymous
-        } else {
-            kit.authenticate(req).await?.0
-        };
+        let principal =
+            if route == INTAKE || (route == DISPATCH && presents_dispatch_key(req, &settings)) {
+                // Services and the timer carry no user token.
+                Principal::Anonymous
+            } else {
+                kit.authenticate(req).await?.0
+            };
         let db = kit.db()?;
         let dispatched = if route == DISPATCH {
             if matches!(principal, Principal::Anonymous) && !presents_dispatch_key(req, &settings) {

@@ -36,10 +36,16 @@ pub struct Outgoing<'a> {
 /// same message from a new one.
 pub fn compose(m: &Outgoing) -> Vec<u8> {
     let (from_name, from_addr) = sender(m.from);
-    let domain = from_addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
+    let domain = from_addr
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("localhost");
     let mut b = MessageBuilder::new()
         .from(Address::new_address(from_name, from_addr.clone()))
-        .to(Address::new_address(m.to_name.map(str::to_string), m.to.to_string()))
+        .to(Address::new_address(
+            m.to_name.map(str::to_string),
+            m.to.to_string(),
+        ))
         .subject(m.subject)
         .message_id(format!("{}@{domain}", m.id))
         .date(m.date.as_second())
@@ -49,7 +55,10 @@ pub fn compose(m: &Outgoing) -> Vec<u8> {
     if let Some(url) = m.unsubscribe {
         b = b
             .header("List-Unsubscribe", Raw::new(format!("<{url}>")))
-            .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"));
+            .header(
+                "List-Unsubscribe-Post",
+                Raw::new("List-Unsubscribe=One-Click"),
+            );
     }
     b.write_to_vec().expect("writing to a Vec cannot fail")
 }
@@ -82,7 +91,10 @@ mod tests {
 
     #[test]
     fn a_sender_may_carry_a_name() {
-        assert_eq!(sender("Healthe <h@x.org>"), (Some("Healthe".into()), "h@x.org".into()));
+        assert_eq!(
+            sender("Healthe <h@x.org>"),
+            (Some("Healthe".into()), "h@x.org".into())
+        );
         assert_eq!(sender("h@x.org"), (None, "h@x.org".into()));
     }
 }

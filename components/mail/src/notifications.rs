@@ -49,7 +49,12 @@ pub fn list(
 }
 
 /// The user's notifications after `after`, oldest first: what a stream or a long poll sends.
-pub fn since(db: &dyn Db, user: &str, after: i64, limit: i64) -> Result<Vec<Notification>, Problem> {
+pub fn since(
+    db: &dyn Db,
+    user: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Notification>, Problem> {
     let rows = db.execute(
         &format!(
             "SELECT {COLUMNS} FROM mail_notifications WHERE user_id = ? AND seq > ? \

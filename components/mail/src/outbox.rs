@@ -179,14 +179,16 @@ pub fn record(
     let n = claimed.attempts + 1;
     let (kind, detail, next) = match outcome {
         Outcome::Sent(d) => ("sent", d.clone(), now),
-        Outcome::Logged => ("logged", "kept in the log (no transport configured)".into(), now),
-        Outcome::Suppressed => ("suppressed", "the recipient unsubscribed".into(), now),
-        Outcome::Permanent(e) => ("dead", e.clone(), now),
-        Outcome::Transient(e) if n >= retry.max_attempts => (
-            "dead",
-            format!("{e} (gave up after {n} attempts)"),
+        Outcome::Logged => (
+            "logged",
+            "kept in the log (no transport configured)".into(),
             now,
         ),
+        Outcome::Suppressed => ("suppressed", "the recipient unsubscribed".into(), now),
+        Outcome::Permanent(e) => ("dead", e.clone(), now),
+        Outcome::Transient(e) if n >= retry.max_attempts => {
+            ("dead", format!("{e} (gave up after {n} attempts)"), now)
+        }
         Outcome::Transient(e) => ("retry", e.clone(), now + retry.delay(n)),
     };
     let detail: String = detail.chars().take(500).collect();
@@ -378,7 +380,12 @@ mod tests {
     }
 
     fn count(db: &dyn Db, sql: &str) -> i64 {
-        db.execute(sql, &[]).unwrap().first().unwrap().get("n").unwrap()
+        db.execute(sql, &[])
+            .unwrap()
+            .first()
+            .unwrap()
+            .get("n")
+            .unwrap()
     }
 
     #[test]
@@ -390,7 +397,10 @@ mod tests {
         assert!(!new);
         assert_eq!(a, b);
         assert_eq!(count(&db, "SELECT count(*) AS n FROM mail_messages"), 1);
-        assert_eq!(count(&db, "SELECT count(*) AS n FROM mail_notifications"), 1);
+        assert_eq!(
+            count(&db, "SELECT count(*) AS n FROM mail_notifications"),
+            1
+        );
     }
 
     #[test]
@@ -411,15 +421,39 @@ mod tests {
         };
         let (id, _) = submit(&db, &msg("k1"), t(0)).unwrap();
         let c = claim(&db, t(0), 10).unwrap().remove(0);
-        record(&db, &c, "smtp", &Outcome::Transient("421 busy".into()), &retry, t(0)).unwrap();
+        record(
+            &db,
+            &c,
+            "smtp",
+            &Outcome::Transient("421 busy".into()),
+            &retry,
+            t(0),
+        )
+        .unwrap();
         // Not due for 10 s, then 20 s.
         assert!(claim(&db, t(9), 10).unwrap().is_empty());
         let c = claim(&db, t(10), 10).unwrap().remove(0);
         assert_eq!(c.attempts, 1);
-        record(&db, &c, "smtp", &Outcome::Transient("421 busy".into()), &retry, t(10)).unwrap();
+        record(
+            &db,
+            &c,
+            "smtp",
+            &Outcome::Transient("421 busy".into()),
+            &retry,
+            t(10),
+        )
+        .unwrap();
         assert!(claim(&db, t(29), 10).unwrap().is_empty());
         let c = claim(&db, t(30), 10).unwrap().remove(0);
-        record(&db, &c, "smtp", &Outcome::Transient("421 busy".into()), &retry, t(30)).unwrap();
+        record(
+            &db,
+            &c,
+            "smtp",
+            &Outcome::Transient("421 busy".into()),
+            &retry,
+            t(30),
+        )
+        .unwrap();
         let d = detail(&db, &id).unwrap().unwrap();
         assert_eq!(d.message.status, "dead");
         assert_eq!(d.delivery_log.len(), 3);
@@ -430,9 +464,20 @@ mod tests {
         assert_eq!(resend(&db, &id, t(40)).unwrap(), Some(false));
         assert_eq!(resend(&db, "nope", t(40)).unwrap(), None);
         let c = claim(&db, t(40), 10).unwrap().remove(0);
-        record(&db, &c, "smtp", &Outcome::Sent("250 ok".into()), &retry, t(40)).unwrap();
+        record(
+            &db,
+            &c,
+            "smtp",
+            &Outcome::Sent("250 ok".into()),
+            &retry,
+            t(40),
+        )
+        .unwrap();
         let d = detail(&db, &id).unwrap().unwrap();
-        assert_eq!((d.message.status.as_str(), d.delivery_log.len()), ("sent", 4));
+        assert_eq!(
+            (d.message.status.as_str(), d.delivery_log.len()),
+            ("sent", 4)
+        );
     }
 
     #[test]
@@ -442,8 +487,24 @@ mod tests {
         let stale = claim(&db, t(0), 10).unwrap().remove(0);
         let fresh = claim(&db, t(0) + LEASE, 10).unwrap().remove(0);
         let retry = Retry::default();
-        record(&db, &stale, "smtp", &Outcome::Sent("late".into()), &retry, t(200)).unwrap();
-        record(&db, &fresh, "smtp", &Outcome::Sent("250".into()), &retry, t(200)).unwrap();
+        record(
+            &db,
+            &stale,
+            "smtp",
+            &Outcome::Sent("late".into()),
+            &retry,
+            t(200),
+        )
+        .unwrap();
+        record(
+            &db,
+            &fresh,
+            "smtp",
+            &Outcome::Sent("250".into()),
+            &retry,
+            t(200),
+        )
+        .unwrap();
         assert_eq!(count(&db, "SELECT count(*) AS n FROM mail_attempts"), 1);
     }
 

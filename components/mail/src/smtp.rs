@@ -49,7 +49,9 @@ impl<S: Read + Write> Session<S> {
             let mut line = String::new();
             let n = self.reader.read_line(&mut line).map_err(io)?;
             if n == 0 {
-                return Err(SmtpError::Transient("the relay closed the connection".into()));
+                return Err(SmtpError::Transient(
+                    "the relay closed the connection".into(),
+                ));
             }
             if line.len() < 4 || line.len() > 1000 {
                 return Err(SmtpError::Transient(format!("not an SMTP reply: {line:?}")));
@@ -113,8 +115,14 @@ pub fn dot_stuffed(data: &[u8]) -> Vec<u8> {
 
 /// An address safe to put between `<` and `>` in a command.
 fn envelope_address(a: &str) -> Result<&str, SmtpError> {
-    if a.is_empty() || a.len() > 254 || a.bytes().any(|b| b <= b' ' || b == b'<' || b == b'>' || b >= 0x7f) {
-        return Err(SmtpError::Permanent(format!("unusable envelope address {a:?}")));
+    if a.is_empty()
+        || a.len() > 254
+        || a.bytes()
+            .any(|b| b <= b' ' || b == b'<' || b == b'>' || b >= 0x7f)
+    {
+        return Err(SmtpError::Permanent(format!(
+            "unusable envelope address {a:?}"
+        )));
     }
     Ok(a)
 }
@@ -167,14 +175,20 @@ mod tests {
 
     #[test]
     fn dot_stuffing_doubles_leading_dots_and_ends_lines_with_crlf() {
-        assert_eq!(dot_stuffed(b"a\n.b\r\n..c"), b"a\r\n..b\r\n...c\r\n.\r\n".to_vec());
+        assert_eq!(
+            dot_stuffed(b"a\n.b\r\n..c"),
+            b"a\r\n..b\r\n...c\r\n.\r\n".to_vec()
+        );
         assert_eq!(dot_stuffed(b".\r\n"), b"..\r\n.\r\n".to_vec());
     }
 
     #[test]
     fn an_envelope_address_cannot_smuggle_a_command() {
         for bad in ["a@b\r\nRCPT TO:<x@y>", "a@b>", "", "a b@c"] {
-            assert!(matches!(envelope_address(bad), Err(SmtpError::Permanent(_))), "{bad:?}");
+            assert!(
+                matches!(envelope_address(bad), Err(SmtpError::Permanent(_))),
+                "{bad:?}"
+            );
         }
         assert!(envelope_address("a.b+c@example.org").is_ok());
     }

@@ -77,10 +77,11 @@ impl SpinIo<'_> {
                 ))
             }
         };
-        let stream = match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(10)) {
-            Ok(s) => s,
-            Err(e) => return Outcome::Transient(format!("connecting to {addr}: {e}")),
-        };
+        let stream =
+            match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(10)) {
+                Ok(s) => s,
+                Err(e) => return Outcome::Transient(format!("connecting to {addr}: {e}")),
+            };
         // Best effort: a host that cannot bound reads still answers or closes.
         let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(20)));
         let (_, from) = mime::sender(m.from);
@@ -115,7 +116,10 @@ impl SpinIo<'_> {
         })
         .await;
         match sent {
-            None => Outcome::Transient(format!("the provider did not answer within {:?}", api.timeout)),
+            None => Outcome::Transient(format!(
+                "the provider did not answer within {:?}",
+                api.timeout
+            )),
             Some(Err(e)) => Outcome::Transient(format!("cannot reach the provider: {e}")),
             Some(Ok(r)) => delivery::provider_outcome(*r.status(), r.body()),
         }

@@ -118,15 +118,22 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
                 || d.link.len() > 2000
                 || d.link.chars().any(|c| c.is_whitespace() || c.is_control())
             {
-                return Err(Problem::invalid("data.link", "must be an absolute http(s) URL"));
+                return Err(Problem::invalid(
+                    "data.link",
+                    "must be an absolute http(s) URL",
+                ));
             }
             if let Some(n) = &d.display_name {
                 bounded("display_name", n, 120)?;
             }
             Ok(Filled::Link(template, d))
         }
-        AppointmentRequested | AppointmentConfirmed | AppointmentDeclined
-        | AppointmentCancelled | AppointmentRescheduled | AppointmentReminder => {
+        AppointmentRequested
+        | AppointmentConfirmed
+        | AppointmentDeclined
+        | AppointmentCancelled
+        | AppointmentRescheduled
+        | AppointmentReminder => {
             let d: AppointmentData =
                 serde_json::from_value(data).map_err(|e| field_err("data", e))?;
             bounded("doctor_name", &d.doctor_name, 200)?;
@@ -263,7 +270,11 @@ impl Filled {
                         "#/appointments",
                     ),
                 };
-                let route = if *t == AppointmentRequested { route.to_string() } else { format!("{route}/{}", d.appointment_id) };
+                let route = if *t == AppointmentRequested {
+                    route.to_string()
+                } else {
+                    format!("{route}/{}", d.appointment_id)
+                };
                 (
                     subject,
                     Body {
@@ -283,7 +294,10 @@ impl Filled {
                     ),
                     _ => (
                         "A visit report is available".to_string(),
-                        format!("{} shared a visit report with you. You can read it in the portal.", d.doctor_name),
+                        format!(
+                            "{} shared a visit report with you. You can read it in the portal.",
+                            d.doctor_name
+                        ),
                         format!("#/records/reports/{}", d.id),
                     ),
                 };
@@ -375,11 +389,18 @@ mod tests {
         .unwrap();
         let r = f.render(&brand());
         assert_eq!(r.subject, "Your visit with Dr. <b>Ada</b> is confirmed");
-        assert!(r.text.contains("Tuesday 8 December 2026 at 14:00 (Europe/Berlin)"), "{}", r.text);
+        assert!(
+            r.text
+                .contains("Tuesday 8 December 2026 at 14:00 (Europe/Berlin)"),
+            "{}",
+            r.text
+        );
         assert!(r.html.contains("Dr. &lt;b&gt;Ada&lt;/b&gt;"));
         assert!(!r.html.contains("<b>Ada"));
         assert!(r.html.contains("Clinic &lt;Nord&gt;") && r.html.contains("Hauptstr. 1 &amp; 2"));
-        assert!(r.html.contains("href=\"https://clinic.example/#/appointments/a1\""));
+        assert!(r
+            .html
+            .contains("href=\"https://clinic.example/#/appointments/a1\""));
         assert_eq!(r.link.as_deref(), Some("#/appointments/a1"));
     }
 
@@ -398,10 +419,26 @@ mod tests {
     #[test]
     fn bad_data_names_its_field() {
         for (template, data, field) in [
-            (Template::AppointmentConfirmed, json!({"appointment_id": "a", "doctor_name": "D", "starts_at": "2026-12-08T13:00:00Z", "time_zone": "Mars/Base"}), "data.time_zone"),
-            (Template::PasswordReset, json!({"link": "javascript:alert(1)"}), "data.link"),
-            (Template::PasswordReset, json!({"link": "https://x.example/a b"}), "data.link"),
-            (Template::ReportAvailable, json!({"id": "r", "doctor_name": "D\u{202e}r"}), "data.doctor_name"),
+            (
+                Template::AppointmentConfirmed,
+                json!({"appointment_id": "a", "doctor_name": "D", "starts_at": "2026-12-08T13:00:00Z", "time_zone": "Mars/Base"}),
+                "data.time_zone",
+            ),
+            (
+                Template::PasswordReset,
+                json!({"link": "javascript:alert(1)"}),
+                "data.link",
+            ),
+            (
+                Template::PasswordReset,
+                json!({"link": "https://x.example/a b"}),
+                "data.link",
+            ),
+            (
+                Template::ReportAvailable,
+                json!({"id": "r", "doctor_name": "D\u{202e}r"}),
+                "data.doctor_name",
+            ),
         ] {
             let e = fill(template, data).unwrap_err();
             assert!(format!("{e:?}").contains(field), "{field}: {e:?}");
@@ -416,7 +453,10 @@ mod tests {
                    "starts_at": "2026-12-08T13:00:00Z", "time_zone": "UTC"}),
         )
         .unwrap();
-        let r = f.render(&Branding { app_url: String::new(), ..brand() });
+        let r = f.render(&Branding {
+            app_url: String::new(),
+            ..brand()
+        });
         assert!(!r.html.contains("href"));
         assert_eq!(r.link.as_deref(), Some("#/agenda"));
     }
@@ -425,6 +465,9 @@ mod tests {
     fn only_reminders_can_be_unsubscribed_from() {
         assert!(!Template::AppointmentReminder.essential());
         assert!(Template::PasswordReset.essential());
-        assert_eq!("appointment_reminder".parse::<Template>().unwrap(), Template::AppointmentReminder);
+        assert_eq!(
+            "appointment_reminder".parse::<Template>().unwrap(),
+            Template::AppointmentReminder
+        );
     }
 }

@@ -27,7 +27,9 @@ pub fn is_internal(req: &Request, vars: &dyn Vars) -> bool {
     }
     match (vars.get("service_key"), header_str(req, SERVICE_KEY_HEADER)) {
         // Compared as digests: equal-length, and no early exit on the secret's bytes.
-        (Some(key), Some(given)) => Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes()),
+        (Some(key), Some(given)) => {
+            Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes())
+        }
         _ => false,
     }
 }
@@ -59,11 +61,20 @@ mod tests {
     #[test]
     fn only_a_chained_request_or_the_shared_key_is_internal() {
         let none = MapVars::default();
-        assert!(is_internal(&req(&[("spin-client-addr", "0.0.0.0:0")]), &none));
-        assert!(!is_internal(&req(&[("spin-client-addr", "127.0.0.1:5000")]), &none));
+        assert!(is_internal(
+            &req(&[("spin-client-addr", "0.0.0.0:0")]),
+            &none
+        ));
+        assert!(!is_internal(
+            &req(&[("spin-client-addr", "127.0.0.1:5000")]),
+            &none
+        ));
         // A client's own header comes first; Spin's, last, is the one read.
         assert!(!is_internal(
-            &req(&[("spin-client-addr", "0.0.0.0:0"), ("spin-client-addr", "10.0.0.1:4000")]),
+            &req(&[
+                ("spin-client-addr", "0.0.0.0:0"),
+                ("spin-client-addr", "10.0.0.1:4000")
+            ]),
             &none
         ));
         assert!(!is_internal(&req(&[(SERVICE_KEY_HEADER, "")]), &none));

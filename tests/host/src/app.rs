@@ -262,9 +262,10 @@ impl App {
             use wasmtime_wasi::sockets::SocketAddrUse;
             Box::pin(async move {
                 match addr_use {
-                    SocketAddrUse::TcpConnect => allowed.allowed_hosts.iter().any(|h| {
-                        h.allows("tcp", &addr.ip().to_string(), Some(addr.port()))
-                    }),
+                    SocketAddrUse::TcpConnect => allowed
+                        .allowed_hosts
+                        .iter()
+                        .any(|h| h.allows("tcp", &addr.ip().to_string(), Some(addr.port()))),
                     // wasmtime asks for the implicit bind a connect makes (the unspecified
                     // address, any port); a bind of anything else, a listen, is refused.
                     SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
@@ -330,7 +331,9 @@ impl App {
                                 Ok(Err(trap)) => {
                                     eprintln!("test-host: component {id} trapped after answering: {trap:?}")
                                 }
-                                Err(join) => eprintln!("test-host: component {id}'s task failed: {join}"),
+                                Err(join) => {
+                                    eprintln!("test-host: component {id}'s task failed: {join}")
+                                }
                                 Ok(Ok(())) => {}
                             }
                         });

@@ -72,7 +72,10 @@ pub fn with_variables(vars: &[(&str, &str)]) -> bool {
         eprintln!("HEALTHE_URL is set: this test needs an app started with {vars:?}; skipped");
         return false;
     }
-    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let vars = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     assert!(
         VARIABLES.set(vars).is_ok(),
         "with_variables is called once, before the app starts"
@@ -114,7 +117,10 @@ pub fn base_url() -> &'static str {
         env.insert("SPIN_VARIABLE_ADMIN_EMAIL".into(), admin_email());
         env.insert("SPIN_VARIABLE_ADMIN_PASSWORD".into(), admin_password());
         for (k, v) in VARIABLES.get().into_iter().flatten() {
-            env.insert(format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()), v.clone());
+            env.insert(
+                format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()),
+                v.clone(),
+            );
         }
         let host = test_host::spawn(
             test_host::AppOptions {

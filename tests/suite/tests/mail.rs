@@ -50,19 +50,35 @@ fn each_side_is_notified_of_what_the_other_did_and_the_log_keeps_the_mail_withou
 
     // Marking read: the caller's own only.
     let seq = items[0]["seq"].as_i64().unwrap();
-    let r = post("/api/mail/notifications/read", &json!({"up_to": seq}), Some(&doctor.access));
+    let r = post(
+        "/api/mail/notifications/read",
+        &json!({"up_to": seq}),
+        Some(&doctor.access),
+    );
     assert_eq!(r.json()["unread"], 0, "{}", r.text);
     let r = get("/api/mail/notifications/unread", Some(&patient.access));
-    assert_eq!(r.json()["unread"], 1, "another user's mark leaves the patient's alone: {}", r.text);
+    assert_eq!(
+        r.json()["unread"],
+        1,
+        "another user's mark leaves the patient's alone: {}",
+        r.text
+    );
     let id = items[0]["id"].as_str().unwrap();
-    let r = post("/api/mail/notifications/read", &json!({"ids": [id]}), Some(&patient.access));
+    let r = post(
+        "/api/mail/notifications/read",
+        &json!({"ids": [id]}),
+        Some(&patient.access),
+    );
     assert_eq!(r.json()["unread"], 0, "{}", r.text);
 
     // The admins' log: each message kept, rendered, with no health detail.
     let admin = admin();
     let deadline = Instant::now() + Duration::from_secs(10);
     let to_patient = loop {
-        let r = get("/api/mail/messages?status=logged&limit=100", Some(&admin.access));
+        let r = get(
+            "/api/mail/messages?status=logged&limit=100",
+            Some(&admin.access),
+        );
         assert_eq!(r.status, 200, "{}", r.text);
         let found = r.json()["items"]
             .as_array()
@@ -73,14 +89,23 @@ fn each_side_is_notified_of_what_the_other_did_and_the_log_keeps_the_mail_withou
         if let Some(m) = found {
             break m;
         }
-        assert!(Instant::now() < deadline, "the patient's mail never reached the log");
+        assert!(
+            Instant::now() < deadline,
+            "the patient's mail never reached the log"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(to_patient["template"], "appointment_confirmed");
-    let r = get(&format!("/api/mail/messages/{}", to_patient["id"].as_str().unwrap()), Some(&admin.access));
+    let r = get(
+        &format!("/api/mail/messages/{}", to_patient["id"].as_str().unwrap()),
+        Some(&admin.access),
+    );
     assert_eq!(r.status, 200, "{}", r.text);
     let d = r.json();
-    assert!(!d["text_body"].as_str().unwrap().contains("check-up"), "the reason is never mailed");
+    assert!(
+        !d["text_body"].as_str().unwrap().contains("check-up"),
+        "the reason is never mailed"
+    );
     assert!(d["text_body"].as_str().unwrap().contains("(Europe/Berlin)"));
     assert_eq!(d["delivery_log"][0]["transport"], "log");
     assert_eq!(d["delivery_log"][0]["outcome"], "logged");
@@ -97,12 +122,26 @@ fn only_the_apps_own_services_hand_mail_messages_or_read_addresses() {
     let message = json!({"messages": [{"template": "password_reset", "to_address": "victim@example.org",
         "data": {"link": "https://evil.example/reset"}, "idempotency_key": "forged-1"}]});
     // A forged chained address arrives before Spin's own, which is the one read.
-    for headers in [vec![], vec![("spin-client-addr", "0.0.0.0:0")], vec![("x-healthe-service-key", "")]] {
+    for headers in [
+        vec![],
+        vec![("spin-client-addr", "0.0.0.0:0")],
+        vec![("x-healthe-service-key", "")],
+    ] {
         let r = send_json_with("POST", "/api/mail/outbox", &message, None, &headers);
         assert_eq!(r.status, 403, "{headers:?}: {}", r.text);
-        let r = send_json_with("POST", "/api/mail/outbox", &message, Some(&patient.access), &headers);
+        let r = send_json_with(
+            "POST",
+            "/api/mail/outbox",
+            &message,
+            Some(&patient.access),
+            &headers,
+        );
         assert_eq!(r.status, 403, "{}", r.text);
-        let r = blackbox::send_bare("GET", &format!("/api/auth/contacts/{}", patient.id), &headers);
+        let r = blackbox::send_bare(
+            "GET",
+            &format!("/api/auth/contacts/{}", patient.id),
+            &headers,
+        );
         assert_eq!(r.status, 403, "{}", r.text);
     }
 }
@@ -133,6 +172,14 @@ fn an_admin_dispatches_and_nobody_else_does() {
     for k in ["sent", "logged", "retrying", "dead", "suppressed"] {
         assert!(r.json()[k].is_u64(), "{k}: {}", r.text);
     }
-    assert_eq!(post("/api/mail/dispatch", &json!({}), Some(&new_patient().access)).status, 403);
+    assert_eq!(
+        post(
+            "/api/mail/dispatch",
+            &json!({}),
+            Some(&new_patient().access)
+        )
+        .status,
+        403
+    );
     assert_eq!(post("/api/mail/dispatch", &json!({}), None).status, 401);
 }

@@ -31,7 +31,13 @@ impl Provider {
     /// a stall on the second, and 200 from the third on.
     fn answer(&self, seen: &Seen) -> Option<(u16, String)> {
         let to = seen.body["to"][0].as_str().unwrap_or("").to_string();
-        if self.doomed.lock().unwrap().iter().any(|d| to.contains(d.as_str())) {
+        if self
+            .doomed
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|d| to.contains(d.as_str()))
+        {
             return Some((500, r#"{"message":"internal"}"#.into()));
         }
         let tries = self
@@ -66,7 +72,11 @@ fn serve(provider: Arc<Provider>, stream: std::net::TcpStream) {
         headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
     }
     let header = |k: &str| {
-        headers.iter().find(|(h, _)| h == k).map(|(_, v)| v.clone()).unwrap_or_default()
+        headers
+            .iter()
+            .find(|(h, _)| h == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     };
     let body = if header("transfer-encoding").eq_ignore_ascii_case("chunked") {
         let mut body = Vec::new();
@@ -87,7 +97,11 @@ fn serve(provider: Arc<Provider>, stream: std::net::TcpStream) {
         body
     };
     let seen = Seen {
-        path: request_line.split_whitespace().nth(1).unwrap_or("").to_string(),
+        path: request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_string(),
         authorization: header("authorization"),
         idempotency_key: header("idempotency-key"),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
@@ -140,8 +154,16 @@ fn message_to(admin: &User, user: &User) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let r = get("/api/mail/messages?limit=100", Some(&admin.access));
-        if let Some(m) = r.json()["items"].as_array().unwrap().iter().find(|m| m["to_user"] == user.id.as_str()) {
-            let r = get(&format!("/api/mail/messages/{}", m["id"].as_str().unwrap()), Some(&admin.access));
+        if let Some(m) = r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["to_user"] == user.id.as_str())
+        {
+            let r = get(
+                &format!("/api/mail/messages/{}", m["id"].as_str().unwrap()),
+                Some(&admin.access),
+            );
             return r.json();
         }
         assert!(Instant::now() < deadline, "no message to {}", user.email);
@@ -150,7 +172,13 @@ fn message_to(admin: &User, user: &User) -> Value {
 }
 
 fn requests_for(p: &Provider, key: &str) -> Vec<Seen> {
-    p.seen.lock().unwrap().iter().filter(|s| s.idempotency_key == key).cloned().collect()
+    p.seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.idempotency_key == key)
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -179,16 +207,39 @@ fn failures_are_retried_with_backoff_then_dead_lettered_and_nothing_is_sent_twic
     };
 
     let outcomes = |m: &Value| -> Vec<String> {
-        m["delivery_log"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap().to_string()).collect()
+        m["delivery_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["outcome"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(outcomes(&sent), ["retry", "retry", "sent"], "{sent}");
-    assert!(sent["delivery_log"][1]["detail"].as_str().unwrap().contains("did not answer"), "{sent}");
+    assert!(
+        sent["delivery_log"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{sent}"
+    );
     // Backoff: the second try a second after the first at the earliest, the third two after.
-    let at = |m: &Value, i: usize| m["delivery_log"][i]["at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    let at = |m: &Value, i: usize| {
+        m["delivery_log"][i]["at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
     assert!(at(&sent, 1).duration_since(at(&sent, 0)) >= jiff::SignedDuration::from_secs(1));
     assert!(at(&sent, 2).duration_since(at(&sent, 1)) >= jiff::SignedDuration::from_secs(2));
     assert_eq!(outcomes(&dead), ["retry", "retry", "dead"], "{dead}");
-    assert!(dead["last_error"].as_str().unwrap().contains("gave up after 3"), "{dead}");
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 3"),
+        "{dead}"
+    );
 
     // What the provider saw: Resend's shape, the key, one idempotency key per message.
     let id = sent["id"].as_str().unwrap();
@@ -198,7 +249,10 @@ fn failures_are_retried_with_backoff_then_dead_lettered_and_nothing_is_sent_twic
         assert_eq!(s.path, "/emails");
         assert_eq!(s.authorization, "Bearer re_test_key");
         assert!(s.body["to"][0].as_str().unwrap().contains(&flaky.email));
-        assert!(s.body["subject"].as_str().unwrap().starts_with("New visit request"));
+        assert!(s.body["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("New visit request"));
         assert!(s.body["html"].is_string() && s.body["text"].is_string());
         assert!(!s.body.to_string().contains("check-up"));
     }
@@ -214,12 +268,19 @@ fn failures_are_retried_with_backoff_then_dead_lettered_and_nothing_is_sent_twic
 
     // The admin resends the dead one once the provider takes it again.
     provider.doomed.lock().unwrap().clear();
-    let r = post(&format!("/api/mail/messages/{dead_id}/resend"), &json!({}), Some(&admin.access));
+    let r = post(
+        &format!("/api/mail/messages/{dead_id}/resend"),
+        &json!({}),
+        Some(&admin.access),
+    );
     assert_eq!(r.status, 202, "{}", r.text);
     // Delivered by the round after that answer, or by the timer's next call, once.
     let deadline = Instant::now() + Duration::from_secs(10);
     while message_to(&admin, &doomed)["status"] != "sent" {
-        assert!(Instant::now() < deadline, "the resent message was not delivered");
+        assert!(
+            Instant::now() < deadline,
+            "the resent message was not delivered"
+        );
         post("/api/mail/dispatch", &json!({}), Some(&admin.access));
         std::thread::sleep(Duration::from_millis(200));
     }

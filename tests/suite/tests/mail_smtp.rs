@@ -37,7 +37,8 @@ fn relay() -> Option<&'static Relay> {
             if !ready {
                 return None;
             }
-            let maildir = std::env::temp_dir().join(format!("healthe-maildir-{}", blackbox::unique()));
+            let maildir =
+                std::env::temp_dir().join(format!("healthe-maildir-{}", blackbox::unique()));
             let mut server = Command::new("python3")
                 .arg(blackbox::workspace_root().join("tests/suite/smtp_relay.py"))
                 .arg(&maildir)
@@ -63,7 +64,11 @@ fn relay() -> Option<&'static Relay> {
 fn received(relay: &Relay) -> Vec<Vec<u8>> {
     let new = relay.maildir.join("new");
     std::fs::read_dir(&new)
-        .map(|d| d.flatten().map(|e| std::fs::read(e.path()).unwrap()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| std::fs::read(e.path()).unwrap())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -73,7 +78,11 @@ fn message_to(relay: &Relay, to: &str) -> Vec<u8> {
     loop {
         if let Some(m) = received(relay).into_iter().find(|m| {
             mailparse::parse_mail(m)
-                .map(|p| p.headers.iter().any(|h| h.get_key() == "To" && h.get_value().contains(to)))
+                .map(|p| {
+                    p.headers
+                        .iter()
+                        .any(|h| h.get_key() == "To" && h.get_value().contains(to))
+                })
                 .unwrap_or(false)
         }) {
             return m;
@@ -103,8 +112,16 @@ fn a_visit_request_reaches_the_doctor_as_a_real_multipart_email_with_a_portal_li
             .map(|h| h.get_value())
             .unwrap_or_default()
     };
-    assert!(header("From").contains("desk@clinic-nord.example"), "{}", header("From"));
-    assert!(header("Subject").starts_with("New visit request for "), "{}", header("Subject"));
+    assert!(
+        header("From").contains("desk@clinic-nord.example"),
+        "{}",
+        header("From")
+    );
+    assert!(
+        header("Subject").starts_with("New visit request for "),
+        "{}",
+        header("Subject")
+    );
     assert!(header("Subject").contains("(America/Chicago)"));
     assert!(header("Message-ID").ends_with("@clinic-nord.example>"));
     assert_eq!(mail.ctype.mimetype, "multipart/alternative");
@@ -113,18 +130,38 @@ fn a_visit_request_reaches_the_doctor_as_a_real_multipart_email_with_a_portal_li
         .iter()
         .map(|p| (p.ctype.mimetype.clone(), p.get_body().unwrap()))
         .collect();
-    let text = &parts.iter().find(|(t, _)| t == "text/plain").expect("a plain part").1;
-    let html = &parts.iter().find(|(t, _)| t == "text/html").expect("an HTML part").1;
-    assert!(text.contains("https://clinic-nord.example/#/agenda"), "{text}");
-    assert!(html.contains("href=\"https://clinic-nord.example/#/agenda\""), "{html}");
+    let text = &parts
+        .iter()
+        .find(|(t, _)| t == "text/plain")
+        .expect("a plain part")
+        .1;
+    let html = &parts
+        .iter()
+        .find(|(t, _)| t == "text/html")
+        .expect("an HTML part")
+        .1;
+    assert!(
+        text.contains("https://clinic-nord.example/#/agenda"),
+        "{text}"
+    );
+    assert!(
+        html.contains("href=\"https://clinic-nord.example/#/agenda\""),
+        "{html}"
+    );
     assert!(text.contains("Clinic Nord"));
     for body in [text, html] {
-        assert!(!body.contains("check-up"), "the visit's reason is never mailed");
+        assert!(
+            !body.contains("check-up"),
+            "the visit's reason is never mailed"
+        );
     }
 
     // The log says it was sent, with the relay's answer.
     let admin = admin();
-    let r = get("/api/mail/messages?status=sent&limit=100", Some(&admin.access));
+    let r = get(
+        "/api/mail/messages?status=sent&limit=100",
+        Some(&admin.access),
+    );
     let sent = r.json()["items"]
         .as_array()
         .unwrap()
@@ -132,10 +169,16 @@ fn a_visit_request_reaches_the_doctor_as_a_real_multipart_email_with_a_portal_li
         .find(|m| m["to_user"] == doctor.id.as_str())
         .cloned()
         .expect("the message is logged as sent");
-    let r = get(&format!("/api/mail/messages/{}", sent["id"].as_str().unwrap()), Some(&admin.access));
+    let r = get(
+        &format!("/api/mail/messages/{}", sent["id"].as_str().unwrap()),
+        Some(&admin.access),
+    );
     let log = &r.json()["delivery_log"];
     assert_eq!(log[0]["transport"], "smtp");
-    assert!(log[0]["detail"].as_str().unwrap().starts_with("250"), "{log}");
+    assert!(
+        log[0]["detail"].as_str().unwrap().starts_with("250"),
+        "{log}"
+    );
     // One message for the one request: nothing was sent twice.
     let to_doctor = received(relay)
         .iter()
