@@ -96,20 +96,30 @@ impl IntakeBody {
     }
 }
 
-/// Which notifications to mark read: `{"ids": [...]}` or `{"up_to": seq}`.
+/// Which notifications to mark read: `{"ids": [...]}` or `{"up_to": seq}`, exactly one of them.
+/// A field sent as `null` counts as sent (and is refused), not as absent.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarkBody {
-    #[serde(default)]
-    pub ids: Option<Vec<String>>,
-    #[serde(default)]
-    pub up_to: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    pub ids: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub up_to: Option<serde_json::Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 impl MarkBody {
     pub fn mark(self) -> Result<Mark, Problem> {
         match (self.ids, self.up_to) {
-            (Some(ids), None) if !ids.is_empty() && ids.len() <= 100 => {
+            (Some(ids), None) => {
+                let ids: Vec<String> = serde_json::from_value(ids)
+                    .map_err(|_| Problem::invalid("ids", "must be a list of notification ids"))?;
+                if ids.is_empty() || ids.len() > 100 {
+                    return Err(Problem::invalid("ids", "must hold 1 to 100 ids"));
+                }
                 if let Some(i) = ids.iter().position(|id| !is_token(id, 64)) {
                     return Err(Problem::invalid(
                         format!("ids[{i}]"),
@@ -118,9 +128,11 @@ impl MarkBody {
                 }
                 Ok(Mark::These(ids))
             }
-            (Some(_), None) => Err(Problem::invalid("ids", "must hold 1 to 100 ids")),
-            (None, Some(n)) if n >= 0 => Ok(Mark::UpTo(n)),
-            (None, Some(_)) => Err(Problem::invalid("up_to", "must be a sequence number")),
+            (None, Some(n)) => n
+                .as_i64()
+                .filter(|n| *n >= 0)
+                .map(Mark::UpTo)
+                .ok_or_else(|| Problem::invalid("up_to", "must be a sequence number")),
             _ => Err(Problem::invalid("ids", "give exactly one of ids and up_to")),
         }
     }

@@ -183,3 +183,16 @@ fn an_admin_dispatches_and_nobody_else_does() {
     );
     assert_eq!(post("/api/mail/dispatch", &json!({}), None).status, 401);
 }
+
+#[test]
+fn a_mark_sent_as_null_is_refused_not_taken_as_absent() {
+    let p = new_patient();
+    for body in [
+        json!({"ids": null, "up_to": 0}),
+        json!({"ids": null}),
+        json!({"up_to": null}),
+    ] {
+        let r = post("/api/mail/notifications/read", &body, Some(&p.access));
+        assert_eq!(r.status, 422, "{body}: {}", r.text);
+    }
+}
