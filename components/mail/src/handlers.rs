@@ -163,3 +163,21 @@ pub fn mark_read(req: &Request, ctx: &Ctx) -> Reply {
     let unread = notifications::mark_read(ctx.db, &me.sub, &mark, &ctx.now.to_string())?;
     Ok(json(StatusCode::OK, &serde_json::json!({"unread": unread})))
 }
+
+/// `GET /api/mail/notifications/stream`: the head of a Server-Sent Events stream (the body is
+/// written after it by `spin_io::stream`): checks the caller and the resume point.
+pub fn stream_head(req: &Request, ctx: &Ctx) -> Reply {
+    ctx.principal.user()?;
+    crate::stream::resume_point(req)?;
+    let mut r = http::Response::new(Vec::new());
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
+}

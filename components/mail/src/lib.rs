@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod smtp;
 #[cfg(target_arch = "wasm32")]
 mod spin_io;
+pub mod stream;
 pub mod templates;
 
 use delivery::{Plan, Report, Transport};
@@ -129,6 +130,7 @@ impl Settings {
 
 pub const INTAKE: &str = "/api/mail/outbox";
 pub const DISPATCH: &str = "/api/mail/dispatch";
+pub const STREAM: &str = "/api/mail/notifications/stream";
 
 /// mail as a service: its name, context and route table.
 pub struct Mail;
@@ -154,6 +156,7 @@ impl Service for Mail {
                 h::list_notifications(r, c)
             })
             .get("/api/mail/notifications/unread", |_, c, _| h::unread(c))
+            .get(STREAM, |r, c, _| h::stream_head(r, c))
             .post("/api/mail/notifications/read", |r, c, _| h::mark_read(r, c))
     }
 
@@ -214,6 +217,21 @@ impl service_kit::spin::SpinService for Mail {
             settings,
             dispatched,
         })
+    }
+
+    fn streams(route: &'static str) -> bool {
+        route == STREAM
+    }
+
+    async fn stream(
+        req: &service_kit::http::Request,
+        _route: &'static str,
+        kit: &service_kit::spin::Kit,
+        body: &mut service_kit::spin::BodyWriter,
+    ) {
+        if let Err(p) = spin_io::stream(req, kit, body).await {
+            eprintln!("mail: notification stream: {}", p.detail);
+        }
     }
 
     /// Every request but dispatch (which delivered already) delivers a bounded round after

@@ -125,3 +125,55 @@ impl SpinIo<'_> {
         }
     }
 }
+
+/// Writes the caller's notification stream until its lifetime ends or the client leaves.
+pub async fn stream(
+    req: &service_kit::http::Request,
+    kit: &service_kit::spin::Kit,
+    body: &mut service_kit::spin::BodyWriter,
+) -> Result<(), Problem> {
+    use crate::notifications;
+    use crate::stream::{self, KEEP_ALIVE, LIFETIME, POLL};
+    let (principal, _) = kit.authenticate(req).await?;
+    let me = principal.user()?.sub.clone();
+    let db = kit.db()?;
+    service_kit::migrate::apply(db, "mail", crate::MIGRATIONS)?;
+    let (unread, latest) = notifications::summary(db, &me)?;
+    let mut cursor = stream::resume_point(req)?.unwrap_or(latest);
+    let mut out = stream::preamble();
+    let started = std::time::Instant::now();
+    let mut quiet_since = started;
+    let mut first = true;
+    loop {
+        let news = notifications::since(db, &me, cursor, 50)?;
+        if let Some(last) = news.last() {
+            cursor = last.seq;
+        }
+        for n in &news {
+            out.push_str(&stream::event(n));
+        }
+        if first || !news.is_empty() {
+            let count = if first && news.is_empty() {
+                unread
+            } else {
+                notifications::summary(db, &me)?.0
+            };
+            out.push_str(&stream::unread(count));
+            first = false;
+        }
+        if out.is_empty() && quiet_since.elapsed() >= KEEP_ALIVE {
+            out.push_str(": keep-alive\n\n");
+        }
+        if !out.is_empty() {
+            if !body.write(out.as_bytes()).await {
+                return Ok(());
+            }
+            out.clear();
+            quiet_since = std::time::Instant::now();
+        }
+        if started.elapsed() + POLL > LIFETIME {
+            return Ok(());
+        }
+        service_kit::spin::sleep(POLL).await;
+    }
+}

@@ -381,6 +381,15 @@ pub trait SpinService: crate::router::Service {
         kit: &'a Kit,
     ) -> Result<Self::Ctx<'a>, Problem>;
 
+    /// Whether a 200 from `route`'s handler is the head of an event stream that
+    /// [`SpinService::stream`] goes on writing (Server-Sent Events).
+    fn streams(_route: &'static str) -> bool {
+        false
+    }
+
+    /// Writes a streaming route's body after its head is sent; the body ends when it returns.
+    async fn stream(_req: &Request, _route: &'static str, _kit: &Kit, _body: &mut BodyWriter) {}
+
     /// Work done after the response is sent (delivering mail, relaying an outbox): bounded, and
     /// never something the answer depends on. `status` is the answer's.
     async fn after(_req: &Request, _route: &'static str, _status: http::StatusCode, _kit: &Kit) {}
@@ -456,8 +465,45 @@ pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
         Err(p) => problem_response(&p),
     };
     let status = response.status();
+    if status == http::StatusCode::OK && S::streams(route.path) {
+        let mut body = send_head(out, response).await;
+        S::stream(&request, route.path, &kit, &mut body).await;
+        return;
+    }
     send(out, response).await;
     S::after(&request, route.path, status, &kit).await;
+}
+
+/// A response body still being written: an event stream.
+pub struct BodyWriter(
+    std::pin::Pin<Box<dyn futures::Sink<Vec<u8>, Error = wasi::io::streams::StreamError>>>,
+);
+
+impl BodyWriter {
+    /// Sends `bytes` now; `false` once the client is gone.
+    pub async fn write(&mut self, bytes: &[u8]) -> bool {
+        use futures::SinkExt;
+        self.0.send(bytes.to_vec()).await.is_ok()
+    }
+}
+
+/// Sends `response`'s head and body so far, keeping the body open.
+async fn send_head(out: ResponseOutparam, response: Response) -> BodyWriter {
+    let (parts, body) = response.into_parts();
+    let headers: Vec<(String, Vec<u8>)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
+    let outgoing = OutgoingResponse::new(fields);
+    let _ = outgoing.set_status_code(parts.status.as_u16());
+    let mut writer = BodyWriter(Box::pin(outgoing.take_body()));
+    out.set(outgoing);
+    if !body.is_empty() {
+        writer.write(&body).await;
+    }
+    writer
 }
 
 /// Resolves after `d` (a `wasi:clocks` pollable the executor waits on with everything else).

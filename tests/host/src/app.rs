@@ -242,12 +242,35 @@ impl App {
     pub async fn dispatch(
         self: &Arc<Self>,
         route: RouteMatch,
-        mut parts: http::request::Parts,
+        parts: http::request::Parts,
         body: Bytes,
         client: SocketAddr,
     ) -> Result<http::Response<Bytes>> {
+        match self.answer(route, parts, body, client).await? {
+            Answer::Whole(r) => Ok(r),
+            Answer::Stream(r) => {
+                let (parts, body) = r.into_parts();
+                let body = body
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                Ok(http::Response::from_parts(parts, body))
+            }
+        }
+    }
+
+    /// As [`App::dispatch`], but an event stream (`text/event-stream`) is passed on as the guest
+    /// writes it, as Spin streams every body: what a client of the server sees.
+    pub async fn answer(
+        self: &Arc<Self>,
+        route: RouteMatch,
+        mut parts: http::request::Parts,
+        body: Bytes,
+        client: SocketAddr,
+    ) -> Result<Answer> {
         let Some(component) = self.components.get(&route.component).cloned() else {
-            return Ok(text(404, "no such component"));
+            return Ok(Answer::Whole(text(404, "no such component")));
         };
         set_spin_headers(&mut parts, &route, client);
         let mut wasi = WasiCtxBuilder::new();
@@ -319,6 +342,20 @@ impl App {
             done
         });
         match rx.await {
+            Ok(Ok(resp))
+                if resp
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream")) =>
+            {
+                let id = component.id.clone();
+                tokio::spawn(async move {
+                    if let Ok(Err(trap)) = task.await {
+                        eprintln!("test-host: component {id} trapped while streaming: {trap:?}");
+                    }
+                });
+                Ok(Answer::Stream(resp))
+            }
             Ok(Ok(resp)) => {
                 let (parts, body) = resp.into_parts();
                 // The answer is whole when its body ends, as on Spin: the guest may go on working
@@ -337,28 +374,43 @@ impl App {
                                 Ok(Ok(())) => {}
                             }
                         });
-                        Ok(http::Response::from_parts(parts, b.to_bytes()))
+                        Ok(Answer::Whole(http::Response::from_parts(
+                            parts,
+                            b.to_bytes(),
+                        )))
                     }
                     Err(e) => match task.await {
-                        Ok(Err(trap)) => Ok(trapped(&component.id, &trap)),
-                        _ => Ok(text(
+                        Ok(Err(trap)) => Ok(Answer::Whole(trapped(&component.id, &trap))),
+                        _ => Ok(Answer::Whole(text(
                             500,
                             &format!("the component's response body failed: {e:?}"),
-                        )),
+                        ))),
                     },
                 }
             }
-            Ok(Err(code)) => Ok(text(
+            Ok(Err(code)) => Ok(Answer::Whole(text(
                 500,
                 &format!("the component answered with an error: {code:?}"),
-            )),
+            ))),
             Err(_) => match task.await {
-                Ok(Err(trap)) => Ok(trapped(&component.id, &trap)),
-                Ok(Ok(())) => Ok(text(500, "the component never sent a response")),
-                Err(join) => Ok(text(500, &format!("the component's task failed: {join}"))),
+                Ok(Err(trap)) => Ok(Answer::Whole(trapped(&component.id, &trap))),
+                Ok(Ok(())) => Ok(Answer::Whole(text(
+                    500,
+                    "the component never sent a response",
+                ))),
+                Err(join) => Ok(Answer::Whole(text(
+                    500,
+                    &format!("the component's task failed: {join}"),
+                ))),
             },
         }
     }
+}
+
+/// A component's answer: read whole, or an event stream still being written.
+pub enum Answer {
+    Whole(http::Response<Bytes>),
+    Stream(http::Response<wasmtime_wasi_http::p2::body::HyperOutgoingBody>),
 }
 
 fn trapped(id: &str, trap: &wasmtime::Error) -> http::Response<Bytes> {

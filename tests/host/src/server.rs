@@ -1,6 +1,6 @@
 //! Serves the app over HTTP/1.1 on a local port.
 
-use crate::app::{text, App, AppOptions};
+use crate::app::{text, Answer, App, AppOptions};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -11,23 +11,28 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use wasmtime::Result;
 
+type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, wasmtime_wasi_http::Error>;
+
 async fn serve_one(
     app: Arc<App>,
     req: hyper::Request<Incoming>,
     client: SocketAddr,
-) -> http::Response<Full<Bytes>> {
-    let (parts, body) = req.into_parts();
-    let resp = match body.collect().await {
-        Err(e) => text(400, &format!("could not read the request body: {e}")),
-        Ok(body) => match app.route(parts.uri.path()) {
-            None => text(404, "Not Found"),
-            Some(route) => app
-                .dispatch(route, parts, body.to_bytes(), client)
-                .await
-                .unwrap_or_else(|e| text(500, &format!("host error: {e:#}"))),
-        },
+) -> http::Response<Body> {
+    let whole = |r: http::Response<Bytes>| {
+        r.map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync())
     };
-    resp.map(Full::new)
+    let (parts, body) = req.into_parts();
+    match body.collect().await {
+        Err(e) => whole(text(400, &format!("could not read the request body: {e}"))),
+        Ok(body) => match app.route(parts.uri.path()) {
+            None => whole(text(404, "Not Found")),
+            Some(route) => match app.answer(route, parts, body.to_bytes(), client).await {
+                Ok(Answer::Whole(r)) => whole(r),
+                Ok(Answer::Stream(r)) => r,
+                Err(e) => whole(text(500, &format!("host error: {e:#}"))),
+            },
+        },
+    }
 }
 
 /// Accepts connections until the listener fails.

@@ -196,3 +196,120 @@ fn a_mark_sent_as_null_is_refused_not_taken_as_absent() {
         assert_eq!(r.status, 422, "{body}: {}", r.text);
     }
 }
+
+/// An open notification stream, read as raw HTTP/1.1 (what an `EventSource` receives).
+struct Stream {
+    conn: std::net::TcpStream,
+    seen: String,
+}
+
+impl Stream {
+    fn open(user: &User, last_event_id: Option<i64>) -> Stream {
+        use std::io::Write;
+        let authority = blackbox::base_url()
+            .trim_start_matches("http://")
+            .to_string();
+        let mut conn = std::net::TcpStream::connect(&authority).unwrap();
+        let resume = last_event_id
+            .map(|id| format!("Last-Event-ID: {id}\r\n"))
+            .unwrap_or_default();
+        write!(
+            conn,
+            "GET /api/mail/notifications/stream HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {}\r\nAccept: text/event-stream\r\n{resume}\r\n",
+            user.access
+        )
+        .unwrap();
+        conn.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        Stream {
+            conn,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until `what` has been seen (after `from`), or `within` passes.
+    fn wait_for(&mut self, what: &str, within: Duration) -> bool {
+        use std::io::Read;
+        let deadline = Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        while !self.seen.contains(what) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            if let Ok(n) = self.conn.read(&mut buf) {
+                self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+        true
+    }
+}
+
+#[test]
+fn the_stream_brings_a_change_within_two_seconds_and_resumes_from_the_last_event_id() {
+    let doctor = doctor_with_hours("Europe/Berlin", every_day("09:00", "17:00"), "cardiology");
+    let patient = new_patient();
+    let r = book(&patient, &doctor.id, &a_slot(&doctor.id, 1));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let appointment = r.json()["id"].as_str().unwrap().to_string();
+
+    let mut s = Stream::open(&patient, None);
+    assert!(
+        s.wait_for("event: unread", Duration::from_secs(5)),
+        "{}",
+        s.seen
+    );
+    assert!(s.seen.contains("text/event-stream"), "{}", s.seen);
+    let r = act(&doctor, &appointment, "confirm", None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let confirmed = Instant::now();
+    assert!(
+        s.wait_for("appointment_confirmed", Duration::from_secs(2)),
+        "the confirmation did not arrive within 2 s: {}",
+        s.seen
+    );
+    eprintln!("arrived after {:?}", confirmed.elapsed());
+    let id: i64 = s
+        .seen
+        .split("id: ")
+        .nth(1)
+        .unwrap()
+        .split('\n')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    drop(s);
+
+    // Missed while away: the doctor cancels; a reconnect from the last id gets it at once.
+    let r = act(
+        &doctor,
+        &appointment,
+        "cancel",
+        Some("the clinic is closed that day"),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    notifications_until(&patient, |i| i.len() == 2);
+    let mut s = Stream::open(&patient, Some(id));
+    assert!(
+        s.wait_for("appointment_cancelled", Duration::from_secs(5)),
+        "{}",
+        s.seen
+    );
+    assert!(
+        !s.seen.contains("appointment_confirmed"),
+        "what was seen is not sent again: {}",
+        s.seen
+    );
+
+    // Someone else's stream says nothing of the patient's.
+    let mut other = Stream::open(&new_patient(), Some(0));
+    other.wait_for("event: unread", Duration::from_secs(5));
+    assert!(!other.seen.contains("appointment_"), "{}", other.seen);
+    assert_eq!(get("/api/mail/notifications/stream", None).status, 401);
+    let r = get(
+        "/api/mail/notifications/stream?after=soon",
+        Some(&patient.access),
+    );
+    assert_eq!(r.problem(422), ["after"]);
+}
