@@ -47,7 +47,8 @@ async fn read_request(req: IncomingRequest, limit: usize) -> Result<Request, Pro
         .map_err(|e| Problem::malformed(format!("unusable request: {e}"), None))
 }
 
-async fn send(out: ResponseOutparam, response: Response) {
+/// The response's head as wasi-http's, and its body.
+fn outgoing(response: Response) -> (OutgoingResponse, Vec<u8>) {
     let (parts, body) = response.into_parts();
     let headers: Vec<(String, Vec<u8>)> = parts
         .headers
@@ -57,6 +58,11 @@ async fn send(out: ResponseOutparam, response: Response) {
     let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
     let outgoing = OutgoingResponse::new(fields);
     let _ = outgoing.set_status_code(parts.status.as_u16());
+    (outgoing, body)
+}
+
+async fn send(out: ResponseOutparam, response: Response) {
+    let (outgoing, body) = outgoing(response);
     if let Err(e) = out.set_with_body(outgoing, body).await {
         eprintln!("failed to write the response body: {e:?}");
     }
@@ -489,15 +495,7 @@ impl BodyWriter {
 
 /// Sends `response`'s head and body so far, keeping the body open.
 async fn send_head(out: ResponseOutparam, response: Response) -> BodyWriter {
-    let (parts, body) = response.into_parts();
-    let headers: Vec<(String, Vec<u8>)> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
-        .collect();
-    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
-    let outgoing = OutgoingResponse::new(fields);
-    let _ = outgoing.set_status_code(parts.status.as_u16());
+    let (outgoing, body) = outgoing(response);
     let mut writer = BodyWriter(Box::pin(outgoing.take_body()));
     out.set(outgoing);
     if !body.is_empty() {
