@@ -184,9 +184,7 @@ pub fn get_user(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 /// disabled account has no contact: nothing more is sent to it.
 pub fn contact(ctx: &Ctx, id: &str) -> Reply {
     if !ctx.internal {
-        return Err(Problem::forbidden(
-            "this endpoint answers only the app's own services",
-        ));
+        return Err(service_kit::internal::refused());
     }
     let user = accounts::get(ctx, id)?
         .filter(|u| !u.disabled)

@@ -211,15 +211,9 @@ async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
     };
     let messages: Vec<relay::Message> = pending.iter().flat_map(relay::messages).collect();
     if !messages.is_empty() {
-        let base = kit
-            .vars()
-            .get("mail_url")
-            .unwrap_or_else(|| "http://mail.spin.internal".into());
+        let base = service_kit::vars::Peers::from_vars(kit.vars()).mail_url;
         let body = serde_json::json!({ "messages": messages }).to_string();
-        let mut request = spin_sdk::http::Request::post(
-            format!("{}/api/mail/outbox", base.trim_end_matches('/')),
-            body,
-        );
+        let mut request = spin_sdk::http::Request::post(format!("{base}/api/mail/outbox"), body);
         request.header("content-type", "application/json");
         if let Some(key) = kit.vars().get("service_key") {
             request.header(service_kit::internal::SERVICE_KEY_HEADER, key);

@@ -23,9 +23,7 @@ struct Accepted {
 /// `POST /api/mail/outbox`: another service hands in messages (internal only).
 pub fn intake(req: &Request, ctx: &Ctx) -> Reply {
     if !ctx.internal {
-        return Err(Problem::forbidden(
-            "this endpoint answers only the app's own services",
-        ));
+        return Err(service_kit::internal::refused());
     }
     let body: IntakeBody = service_kit::json::parse_limited(req, INTAKE_LIMIT)?;
     let messages = body.messages(&ctx.settings.branding)?;

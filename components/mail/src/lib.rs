@@ -167,14 +167,13 @@ impl Service for Mail {
 
 /// Whether `req` carries the dispatch key (`Authorization: Bearer <mail_dispatch_key>`).
 pub fn presents_dispatch_key(req: &service_kit::http::Request, settings: &Settings) -> bool {
-    use sha2::{Digest, Sha256};
     let (Some(key), Ok(Some(given))) = (
         settings.dispatch_key.as_deref(),
         service_kit::principal::bearer_token(req),
     ) else {
         return false;
     };
-    Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes())
+    service_kit::internal::same_secret(key, given)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -186,21 +185,22 @@ impl service_kit::spin::SpinService for Mail {
     ) -> Result<Ctx<'a>, Problem> {
         let settings = Settings::from_vars(kit.vars());
         let internal = service_kit::internal::is_internal(req, kit.vars());
-        let principal =
-            if route == INTAKE || (route == DISPATCH && presents_dispatch_key(req, &settings)) {
-                // Services and the timer carry no user token.
-                Principal::Anonymous
-            } else {
-                kit.authenticate(req).await?.0
-            };
+        // A cron job's call: the dispatch key instead of a user token.
+        let keyed = route == DISPATCH && presents_dispatch_key(req, &settings);
+        let principal = if route == INTAKE || keyed {
+            // Services and the timer carry no user token.
+            Principal::Anonymous
+        } else {
+            kit.authenticate(req).await?.0
+        };
         let db = kit.db()?;
         let dispatched = if route == DISPATCH {
-            if matches!(principal, Principal::Anonymous) && !presents_dispatch_key(req, &settings) {
-                return Err(Problem::unauthorized(
-                    "sign in as an admin, or present the dispatch key",
-                ));
-            }
-            if !matches!(principal, Principal::Anonymous) {
+            if !keyed {
+                if matches!(principal, Principal::Anonymous) {
+                    return Err(Problem::unauthorized(
+                        "sign in as an admin, or present the dispatch key",
+                    ));
+                }
                 principal.require_role(&[service_kit::token::Role::Admin])?;
             }
             migrate::apply(db, "mail", MIGRATIONS)?;

@@ -26,12 +26,20 @@ pub fn is_internal(req: &Request, vars: &dyn Vars) -> bool {
         return true;
     }
     match (vars.get("service_key"), header_str(req, SERVICE_KEY_HEADER)) {
-        // Compared as digests: equal-length, and no early exit on the secret's bytes.
-        (Some(key), Some(given)) => {
-            Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes())
-        }
+        (Some(key), Some(given)) => same_secret(&key, given),
         _ => false,
     }
+}
+
+/// Whether `given` is the secret `key`, compared as digests: equal length, and no early exit on
+/// the secret's bytes.
+pub fn same_secret(key: &str, given: &str) -> bool {
+    Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes())
+}
+
+/// The answer to anyone else.
+pub fn refused() -> Problem {
+    Problem::forbidden("this endpoint answers only the app's own services")
 }
 
 /// 403 unless [`is_internal`].
@@ -39,9 +47,7 @@ pub fn require_internal(req: &Request, vars: &dyn Vars) -> Result<(), Problem> {
     if is_internal(req, vars) {
         Ok(())
     } else {
-        Err(Problem::forbidden(
-            "this endpoint answers only the app's own services",
-        ))
+        Err(refused())
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Peers {
     pub auth_url: String,
     /// `booking_url`: booking, for care relationships. Service chaining by default.
     pub booking_url: String,
+    /// `mail_url`: mail, which services hand their messages to. Service chaining by default.
+    pub mail_url: String,
 }
 
 impl Peers {
@@ -44,6 +46,7 @@ impl Peers {
         Peers {
             auth_url: base("auth_url", "http://auth.spin.internal"),
             booking_url: base("booking_url", "http://booking.spin.internal"),
+            mail_url: base("mail_url", "http://mail.spin.internal"),
         }
     }
 }
@@ -59,6 +62,7 @@ mod tests {
             Peers {
                 auth_url: "http://auth.spin.internal".into(),
                 booking_url: "http://booking.spin.internal".into(),
+                mail_url: "http://mail.spin.internal".into(),
             }
         );
         let set = MapVars::default().with("auth_url", "https://clinic.example/");

@@ -121,6 +121,9 @@ fn serve(provider: Arc<Provider>, stream: std::net::TcpStream) {
     }
 }
 
+/// What the "cron job" presents to dispatch.
+const DISPATCH_KEY: &str = "cron-3f9d2c51e8a04b7d";
+
 fn provider() -> Option<Arc<Provider>> {
     static P: OnceLock<Option<Arc<Provider>>> = OnceLock::new();
     P.get_or_init(|| {
@@ -133,6 +136,7 @@ fn provider() -> Option<Arc<Provider>> {
             ("mail_api_timeout_seconds", "1"),
             ("mail_retry_base_seconds", "1"),
             ("mail_max_attempts", "3"),
+            ("mail_dispatch_key", DISPATCH_KEY),
         ]) {
             return None;
         }
@@ -193,10 +197,13 @@ fn failures_are_retried_with_backoff_then_dead_lettered_and_nothing_is_sent_twic
         assert_eq!(r.status, 201, "{}", r.text);
     }
 
-    // An external timer's calls, until both messages settle.
+    // A wrong key is no key.
+    let r = post("/api/mail/dispatch", &json!({}), Some("cron-guess"));
+    assert_eq!(r.status, 401, "{}", r.text);
+    // An external timer's calls, with the dispatch key, until both messages settle.
     let deadline = Instant::now() + Duration::from_secs(40);
     let (sent, dead) = loop {
-        let r = post("/api/mail/dispatch", &json!({}), Some(&admin.access));
+        let r = post("/api/mail/dispatch", &json!({}), Some(DISPATCH_KEY));
         assert_eq!(r.status, 200, "{}", r.text);
         let (a, b) = (message_to(&admin, &flaky), message_to(&admin, &doomed));
         if a["status"] == "sent" && b["status"] == "dead" {
