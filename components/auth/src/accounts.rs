@@ -10,7 +10,8 @@ use service_kit::revocation::{Revocations, RevokedAccount};
 use service_kit::token::{self, Role};
 use service_kit::{new_id, params, Problem};
 
-const USER_COLUMNS: &str = "id, email, display_name, role, disabled, created_at";
+const USER_COLUMNS: &str = "id, email, display_name, role, disabled, created_at, \
+    email_verified_at IS NOT NULL AS email_verified";
 
 fn user_from_row(row: Row<'_>) -> Result<User, Problem> {
     let role: String = row.get("role")?;
@@ -21,31 +22,71 @@ fn user_from_row(row: Row<'_>) -> Result<User, Problem> {
         role: Role::parse(&role).ok_or_else(|| Problem::internal(format!("stored role {role}")))?,
         disabled: row.get("disabled")?,
         created_at: row.get("created_at")?,
+        email_verified: row.get("email_verified")?,
     })
 }
 
-/// Creates an account. A taken email is a 409 naming `email`.
+/// Creates an account an admin made (its address counts as verified: the clinic vouches for
+/// it). A taken email is a 409 naming `email`: the admin may know which addresses exist.
 pub fn create(ctx: &Ctx, new: &NewUser) -> Result<User, Problem> {
+    match insert(ctx, new, true)? {
+        Created::New(user) => Ok(user),
+        Created::Taken { .. } => Err(Refusal::EmailTaken.into()),
+    }
+}
+
+/// What an insert did.
+pub enum Created {
+    New(User),
+    /// The address belongs to this account already.
+    Taken {
+        owner: String,
+    },
+}
+
+/// Inserts an account, verified or not; a taken address is an outcome, not an error, so a
+/// sign-up can answer it like any other.
+pub fn insert(ctx: &Ctx, new: &NewUser, verified: bool) -> Result<Created, Problem> {
     let id = new_id(ctx.now);
     let now = ctx.now.to_string();
     let hash = new.password.hash();
     let result = ctx.db.execute(
         &format!(
-            "INSERT INTO auth_users (id, email, display_name, role, password_hash, disabled, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 0, ?, ?) RETURNING {USER_COLUMNS}"
+            "INSERT INTO auth_users (id, email, display_name, role, password_hash, disabled, created_at, updated_at, email_verified_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, CASE WHEN ?7 THEN ?6 END) RETURNING {USER_COLUMNS}"
         ),
-        params![id, new.email.as_str(), new.display_name.as_str(), new.role.as_str(), hash, now.as_str(), now.as_str()],
+        params![id, new.email.as_str(), new.display_name.as_str(), new.role.as_str(), hash, now.as_str(), verified],
     );
     match result {
-        Ok(rows) => user_from_row(
+        Ok(rows) => Ok(Created::New(user_from_row(
             rows.first()
                 .ok_or_else(|| Problem::internal("insert returned nothing"))?,
-        ),
+        )?)),
         Err(e) if e.unique_violation() == Some("auth_users.email") => {
-            Err(Refusal::EmailTaken.into())
+            let rows = ctx.db.execute(
+                "SELECT id FROM auth_users WHERE email = ?",
+                params![new.email.as_str()],
+            )?;
+            let owner = rows
+                .first()
+                .ok_or_else(|| Problem::internal("a taken address with no account"))?
+                .get("id")?;
+            Ok(Created::Taken { owner })
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sets a new password (a spent reset link), and voids every token issued before: whoever
+/// held the old password is signed out. Reading the mail proved the address too.
+pub fn set_password(ctx: &Ctx, id: &str, hash: &str) -> Result<(), Problem> {
+    ctx.db.execute(
+        "UPDATE auth_users SET password_hash = ?1, updated_at = ?2, tokens_not_before = ?3,
+           email_verified_at = COALESCE(email_verified_at, ?2)
+         WHERE id = ?4",
+        params![hash, ctx.now.to_string(), ctx.now.as_millisecond(), id],
+    )?;
+    Ok(())
 }
 
 pub fn get(ctx: &Ctx, id: &str) -> Result<Option<User>, Problem> {

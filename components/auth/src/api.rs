@@ -74,6 +74,28 @@ pub struct RegisterBody {
     pub password: String,
 }
 
+/// `POST /api/auth/verify-email`: the token of a mailed verification link.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    pub token: String,
+}
+
+/// `POST /api/auth/password-reset`: whose password to reset.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestBody {
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`: the mailed link's token and the new password.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmBody {
+    pub token: String,
+    pub password: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserBody {
@@ -228,6 +250,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub created_at: String,
+    /// Whether the account has confirmed its address (a sign-up, by the mailed link).
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -2,10 +2,10 @@
 //! answer. No SQL here.
 
 use crate::api::{
-    Carrier, CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, TokenResponse,
-    UpdateUserBody,
+    Carrier, CreateUserBody, LoginBody, NewUser, RefreshBody, RegisterBody, ResetConfirmBody,
+    ResetRequestBody, TokenResponse, UpdateUserBody, VerifyBody,
 };
-use crate::{accounts, cookie, keys, security, sessions, throttle, Ctx};
+use crate::{accounts, cookie, keys, reset, security, sessions, signup, throttle, Ctx};
 use http::StatusCode;
 use service_kit::audit::endpoints::{access_log, verify_log};
 use service_kit::audit::Outcome;
@@ -82,8 +82,75 @@ pub fn register(req: &Request, ctx: &Ctx) -> Reply {
         ctx,
         &throttle::register_keys(client_ip(req).as_deref(), per_hour),
     )?;
-    let user = accounts::create(ctx, &new)?;
+    // The same answer for a taken address (signup): no way to learn who has an account.
+    let user = signup::register(ctx, &new)?;
     Ok(json(StatusCode::CREATED, &user))
+}
+
+/// `GET /api/auth/verify-email?token=`: the mailed link. It verifies, then sends the browser
+/// to the portal, which says how it went. A mail scanner that fetches the link first verifies
+/// the address too, which is what a click would have proved: the mail reached its mailbox.
+pub fn verify_link(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let outcome = match signup::verify(ctx, &token) {
+        Ok(_) => "verified",
+        Err(p) if p.status == 422 => "expired",
+        Err(p) => return Err(p),
+    };
+    let to = format!("{}/#/verified?result={outcome}", ctx.settings.links_base());
+    let resp = http::Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("location", to)
+        .header("cache-control", "no-store")
+        .header("referrer-policy", "no-referrer")
+        .body(Vec::new())
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(resp)
+}
+
+/// `POST /api/auth/verify-email`: the same, for API clients and the portal.
+pub fn verify(req: &Request, ctx: &Ctx) -> Reply {
+    let b: VerifyBody = body::parse(req)?;
+    signup::verify(ctx, &b.token)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "email_verified": true }),
+    ))
+}
+
+/// `POST /api/auth/verify-email/resend`: a new link for the signed-in account.
+pub fn resend_verification(req: &Request, ctx: &Ctx) -> Reply {
+    let p = principal(req, ctx)?;
+    let claims = p.user()?;
+    let user = accounts::get(ctx, &claims.sub)?
+        .ok_or_else(|| Problem::unauthorized("this account no longer exists"))?;
+    signup::resend(ctx, &user)?;
+    Ok(accepted(
+        "a new link is on its way to the account's address",
+    ))
+}
+
+/// `POST /api/auth/password-reset`: 202 whatever the address.
+pub fn request_reset(req: &Request, ctx: &Ctx) -> Reply {
+    let b: ResetRequestBody = body::parse(req)?;
+    reset::request(ctx, &b.email, client_ip(req).as_deref())?;
+    Ok(accepted(
+        "if the address has an account, a reset link is on its way to it",
+    ))
+}
+
+/// `POST /api/auth/password-reset/confirm`: the link's token and the new password.
+pub fn confirm_reset(req: &Request, ctx: &Ctx) -> Reply {
+    let b: ResetConfirmBody = body::parse(req)?;
+    reset::confirm(ctx, &b.token, &b.password)?;
+    Ok(no_content())
+}
+
+fn accepted(detail: &str) -> service_kit::http::Response {
+    json(
+        StatusCode::ACCEPTED,
+        &serde_json::json!({ "status": "accepted", "detail": detail }),
+    )
 }
 
 pub fn login(req: &Request, ctx: &Ctx) -> Reply {

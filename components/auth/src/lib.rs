@@ -8,10 +8,14 @@ pub mod api;
 pub mod cookie;
 mod handlers;
 pub mod keys;
+pub mod links;
+pub mod outbox;
 pub mod password;
 pub mod refusal;
+pub mod reset;
 pub mod security;
 pub mod sessions;
+pub mod signup;
 pub mod throttle;
 
 use service_kit::db::Db;
@@ -26,7 +30,8 @@ pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
     "auth",
     "0001_accounts.sql",
     "0002_attempts.sql",
-    "0003_revocations.sql"
+    "0003_revocations.sql",
+    "0004_email_links.sql"
 );
 
 /// auth's settings, read from Spin variables here and nowhere else.
@@ -47,6 +52,20 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `auth_registrations_per_hour`: sign-ups accepted from one client address in an hour.
     pub registrations_per_hour: i64,
+}
+
+/// Where mailed links point when `public_url` is unset: `spin up`'s own default address.
+pub const DEFAULT_LINKS_BASE: &str = "http://localhost:3000";
+
+impl Settings {
+    /// The origin mailed links start with: `public_url`, never the request's Host header (a
+    /// reset link built from it would go wherever the requester said: reset poisoning).
+    pub fn links_base(&self) -> String {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| DEFAULT_LINKS_BASE.into())
+    }
 }
 
 impl Settings {
@@ -83,6 +102,15 @@ impl Ctx<'_> {
     }
 }
 
+pub const REGISTER: &str = "/api/auth/register";
+pub const VERIFY: &str = "/api/auth/verify-email";
+pub const RESEND: &str = "/api/auth/verify-email/resend";
+pub const RESET: &str = "/api/auth/password-reset";
+
+/// The routes whose success may have queued mail ([`outbox`]).
+#[cfg(target_arch = "wasm32")]
+const QUEUES_MAIL: [&str; 3] = [REGISTER, RESEND, RESET];
+
 /// auth as a service: its name, context and route table.
 pub struct Auth;
 
@@ -98,7 +126,14 @@ impl Service for Auth {
         Routes::new(Self::NAME)
             // Not the kit's bare health: it says whether the first admin exists yet.
             .get("/api/auth/health", |_, c, _| h::health(c))
-            .post("/api/auth/register", |r, c, _| h::register(r, c))
+            .post(REGISTER, |r, c, _| h::register(r, c))
+            .get(VERIFY, |r, c, _| h::verify_link(r, c))
+            .post(VERIFY, |r, c, _| h::verify(r, c))
+            .post(RESEND, |r, c, _| h::resend_verification(r, c))
+            .post(RESET, |r, c, _| h::request_reset(r, c))
+            .post("/api/auth/password-reset/confirm", |r, c, _| {
+                h::confirm_reset(r, c)
+            })
             .post("/api/auth/login", |r, c, _| h::login(r, c))
             .post("/api/auth/refresh", |r, c, _| h::refresh(r, c))
             .delete("/api/auth/refresh", |r, c, _| h::logout(r, c))
@@ -145,6 +180,29 @@ impl service_kit::spin::SpinService for Auth {
             now: kit.now,
             internal: service_kit::internal::is_internal(req, kit.vars()),
         })
+    }
+
+    /// After a request that queued mail, relays the outbox (and whatever a failed relay left).
+    async fn after(
+        _req: &service_kit::http::Request,
+        route: &'static str,
+        status: http::StatusCode,
+        kit: &service_kit::spin::Kit,
+    ) {
+        if !status.is_success() || !QUEUES_MAIL.contains(&route) {
+            return;
+        }
+        let relay = async {
+            let db = kit.db()?;
+            let (messages, Some(last)) = outbox::pending(db)? else {
+                return Ok(());
+            };
+            service_kit::spin::send_to_mail(&messages).await?;
+            outbox::delivered(db, last)
+        };
+        if let Err(p) = relay.await {
+            eprintln!("auth: relaying to mail: {}", p.detail);
+        }
     }
 }
 

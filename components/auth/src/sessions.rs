@@ -146,6 +146,7 @@ fn issue(
         nbf: now,
         exp: now + ACCESS_TTL_SECS,
         jti: new_id(ctx.now),
+        email_verified: user.email_verified,
     };
     let access = token::sign(&claims, &crate::keys::signing_key(ctx)?);
     Ok(TokenResponse {

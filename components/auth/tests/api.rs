@@ -511,12 +511,323 @@ fn bad_registration_input_names_the_field() {
     assert_eq!(r.status, 413);
 }
 
+/// The messages auth has queued for mail, oldest first.
+fn outbox(app: &App) -> Vec<Value> {
+    use service_kit::db::Db;
+    app.db
+        .execute("SELECT message FROM auth_outbox ORDER BY seq", &[])
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(&r.get::<String>("message").unwrap()).unwrap())
+        .collect()
+}
+
+/// The token of the newest queued link of `template`.
+fn mailed_token(app: &App, template: &str) -> String {
+    let m = outbox(app)
+        .into_iter()
+        .rev()
+        .find(|m| m["template"] == template)
+        .unwrap_or_else(|| panic!("no {template} queued"));
+    let link = m["data"]["link"].as_str().unwrap();
+    link.split("token=").nth(1).unwrap().to_string()
+}
+
+/// The claims of an access token, unverified (the test only reads them).
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 #[test]
-fn duplicate_email_is_409() {
+fn a_taken_address_is_answered_like_a_new_one_and_its_owner_is_told_once_an_hour() {
     let app = App::new();
-    assert_eq!(app.register("dup@example.com").status, 201);
-    let r = app.register("DUP@example.com");
+    let first = app.register("dup@example.com");
+    assert_eq!(first.status, 201);
+    let again = app.register("DUP@example.com");
+    assert_eq!(again.status, 201, "{:?}", again.body);
+    let keys = |v: &Value| {
+        let mut k: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&first.body), keys(&again.body));
+    assert_eq!(again.body["email"], "dup@example.com");
+    assert_eq!(again.body["email_verified"], false);
+    assert_ne!(first.body["id"], again.body["id"]);
+    // The second answer's id names no account, and its password signs nobody in.
+    let admin = app.token(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let fake = again.body["id"].as_str().unwrap();
+    let r = app.call(
+        "GET",
+        &format!("/api/auth/users/{fake}"),
+        None,
+        Some(&admin),
+    );
+    assert_eq!(r.status, 404);
+
+    let owner = first.body["id"].as_str().unwrap();
+    let notices = || {
+        outbox(&app)
+            .into_iter()
+            .filter(|m| m["template"] == "registration_attempt")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notices().len(), 1);
+    assert_eq!(notices()[0]["to_user"], owner);
+    assert_eq!(
+        notices()[0]["data"]["link"],
+        "http://localhost:3000/#/reset-password"
+    );
+    app.register("dup@example.com");
+    assert_eq!(notices().len(), 1, "one notice an hour");
+    app.advance(3601);
+    app.register("dup@example.com");
+    assert_eq!(notices().len(), 2);
+}
+
+#[test]
+fn a_sign_up_is_unverified_until_its_mailed_link_is_followed_once() {
+    let app = App::with_vars(
+        MapVars::default()
+            .with("admin_email", ADMIN_EMAIL)
+            .with("admin_password", ADMIN_PASSWORD)
+            .with("public_url", "https://clinic.example/"),
+    );
+    let user = app.register("new@example.com");
+    assert_eq!(user.body["email_verified"], false);
+    let token = app.token("new@example.com", STRONG);
+    assert_eq!(claims(&token)["email_verified"], false);
+
+    let m = outbox(&app).pop().unwrap();
+    assert_eq!(m["template"], "account_verification");
+    assert_eq!(m["to_user"], user.body["id"]);
+    assert_eq!(m["data"]["display_name"], "Pat Ient");
+    let link = m["data"]["link"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://clinic.example/api/auth/verify-email?token="),
+        "{link}"
+    );
+    let secret = mailed_token(&app, "account_verification");
+    // Only the token's hash is kept.
+    use service_kit::db::Db;
+    let stored = app
+        .db
+        .execute("SELECT token_hash FROM auth_email_links", &[])
+        .unwrap();
+    assert_ne!(
+        stored.first().unwrap().get::<String>("token_hash").unwrap(),
+        secret
+    );
+
+    let r = app.call(
+        "GET",
+        &format!("/api/auth/verify-email?token={secret}"),
+        None,
+        None,
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.headers["location"],
+        "https://clinic.example/#/verified?result=verified"
+    );
+    let token = app.token("new@example.com", STRONG);
+    assert_eq!(claims(&token)["email_verified"], true);
+    let me = app.call("GET", "/api/auth/me", None, Some(&token));
+    assert_eq!(me.body["email_verified"], true);
+
+    // Spent: the same link again, or a made-up one, verifies nothing.
+    let r = app.call(
+        "GET",
+        &format!("/api/auth/verify-email?token={secret}"),
+        None,
+        None,
+    );
+    assert_eq!(
+        r.headers["location"],
+        "https://clinic.example/#/verified?result=expired"
+    );
+    let r = app.call(
+        "POST",
+        "/api/auth/verify-email",
+        Some(json!({"token": secret})),
+        None,
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(problem_fields(&r), ["token"]);
+    // Verified accounts are not sent more links.
+    let r = app.call("POST", "/api/auth/verify-email/resend", None, Some(&token));
+    assert_eq!(r.status, 409, "{:?}", r.body);
+}
+
+#[test]
+fn a_verification_link_expires_and_another_can_be_asked_for() {
+    let app = App::new();
+    app.register("late@example.com");
+    let old = mailed_token(&app, "account_verification");
+    app.advance(48 * 3600 + 1);
+    let r = app.call(
+        "POST",
+        "/api/auth/verify-email",
+        Some(json!({"token": old})),
+        None,
+    );
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let token = app.token("late@example.com", STRONG);
+    let r = app.call("POST", "/api/auth/verify-email/resend", None, Some(&token));
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let fresh = mailed_token(&app, "account_verification");
+    assert_ne!(fresh, old);
+    let r = app.call(
+        "POST",
+        "/api/auth/verify-email",
+        Some(json!({"token": fresh})),
+        None,
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = app.call("POST", "/api/auth/verify-email/resend", None, None);
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn an_admin_made_account_is_verified() {
+    let app = App::new();
+    let admin = app.token(ADMIN_EMAIL, ADMIN_PASSWORD);
+    let r = app.call(
+        "POST",
+        "/api/auth/users",
+        Some(json!({"email": "doc@example.com", "display_name": "Doc", "password": STRONG, "role": "doctor"})),
+        Some(&admin),
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(r.body["email_verified"], true);
+    assert!(outbox(&app).is_empty());
+    // An admin may know which addresses exist.
+    let r = app.call(
+        "POST",
+        "/api/auth/users",
+        Some(json!({"email": "doc@example.com", "display_name": "Doc", "password": STRONG, "role": "doctor"})),
+        Some(&admin),
+    );
     assert_eq!(r.status, 409);
+    assert_eq!(problem_fields(&r), ["email"]);
+}
+
+#[test]
+fn a_reset_link_sets_a_new_password_once_and_signs_the_account_out_everywhere() {
+    let app = App::new();
+    app.register("forgot@example.com");
+    let before = app.login("forgot@example.com", STRONG);
+    let old_refresh = before.body["refresh_token"].as_str().unwrap().to_string();
+    let old_access = before.body["access_token"].as_str().unwrap().to_string();
+
+    let known = app.call(
+        "POST",
+        "/api/auth/password-reset",
+        Some(json!({"email": "Forgot@Example.com"})),
+        None,
+    );
+    let unknown = app.call(
+        "POST",
+        "/api/auth/password-reset",
+        Some(json!({"email": "nobody@example.com"})),
+        None,
+    );
+    assert_eq!(known.status, 202);
+    assert_eq!((unknown.status, &unknown.body), (known.status, &known.body));
+    let resets: Vec<_> = outbox(&app)
+        .into_iter()
+        .filter(|m| m["template"] == "password_reset")
+        .collect();
+    assert_eq!(resets.len(), 1, "only the real account is mailed");
+    let link = resets[0]["data"]["link"].as_str().unwrap();
+    assert!(
+        link.starts_with("http://localhost:3000/#/reset-password?token="),
+        "{link}"
+    );
+    let first = mailed_token(&app, "password_reset");
+    app.call(
+        "POST",
+        "/api/auth/password-reset",
+        Some(json!({"email": "forgot@example.com"})),
+        None,
+    );
+    let second = mailed_token(&app, "password_reset");
+
+    let confirm = |token: &str, password: &str| {
+        app.call(
+            "POST",
+            "/api/auth/password-reset/confirm",
+            Some(json!({"token": token, "password": password})),
+            None,
+        )
+    };
+    // A weak password is refused and spends nothing.
+    let r = confirm(&first, "forgot");
+    assert_eq!(r.status, 422);
+    assert_eq!(problem_fields(&r), ["password"]);
+    let new_password = "amber lantern sailing north";
+    app.advance(1);
+    assert_eq!(confirm(&first, new_password).status, 204);
+    // Spent, and so is the other link mailed before it.
+    assert_eq!(problem_fields(&confirm(&first, new_password)), ["token"]);
+    assert_eq!(problem_fields(&confirm(&second, new_password)), ["token"]);
+
+    assert_eq!(app.login("forgot@example.com", STRONG).status, 401);
+    let after = app.login("forgot@example.com", new_password);
+    assert_eq!(after.status, 200);
+    // The mail proved the address.
+    assert_eq!(after.body["user"]["email_verified"], true);
+    let r = app.call(
+        "POST",
+        "/api/auth/refresh",
+        Some(json!({"refresh_token": old_refresh})),
+        None,
+    );
+    assert_eq!(r.status, 401, "the old sign-in is over");
+    let r = app.call("GET", "/api/auth/me", None, Some(&old_access));
+    assert_eq!(r.status, 401, "the old access token is void: {:?}", r.body);
+}
+
+#[test]
+fn a_reset_link_lasts_an_hour_and_asking_is_throttled_per_address() {
+    let app = App::new();
+    app.register("slow@example.com");
+    let ask = || {
+        app.call(
+            "POST",
+            "/api/auth/password-reset",
+            Some(json!({"email": "slow@example.com"})),
+            None,
+        )
+        .status
+    };
+    assert_eq!(ask(), 202);
+    let token = mailed_token(&app, "password_reset");
+    app.advance(3601);
+    let r = app.call(
+        "POST",
+        "/api/auth/password-reset/confirm",
+        Some(json!({"token": token, "password": "amber lantern sailing north"})),
+        None,
+    );
+    assert_eq!(problem_fields(&r), ["token"]);
+    assert_eq!(ask(), 202);
+    assert_eq!(ask(), 202);
+    assert_eq!(ask(), 202);
+    assert_eq!(ask(), 429);
+    let r = app.call(
+        "POST",
+        "/api/auth/password-reset",
+        Some(json!({"email": "not an address"})),
+        None,
+    );
     assert_eq!(problem_fields(&r), ["email"]);
 }
 

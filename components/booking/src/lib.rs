@@ -56,6 +56,9 @@ pub struct Settings {
     pub policy: Policy,
     /// The app's public origin (`public_url`), for calendar feed URLs; empty: relative paths.
     pub app_url: String,
+    /// Whether a patient must have confirmed their address to book
+    /// (`service_kit::vars::verified_email_required`).
+    pub verified_email_required: bool,
 }
 
 impl Settings {
@@ -80,6 +83,7 @@ impl Settings {
                     .unwrap_or(d.care_window),
             },
             app_url: vars.get("public_url").unwrap_or_default(),
+            verified_email_required: service_kit::vars::verified_email_required(vars),
         }
     }
 }
@@ -209,29 +213,8 @@ async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
     let Some(last) = pending.last().map(|e| e.seq) else {
         return Ok(());
     };
-    let messages: Vec<relay::Message> = pending.iter().flat_map(relay::messages).collect();
-    if !messages.is_empty() {
-        let base = service_kit::vars::Peers::from_vars(kit.vars()).mail_url;
-        let body = serde_json::json!({ "messages": messages }).to_string();
-        let mut request = spin_sdk::http::Request::post(format!("{base}/api/mail/outbox"), body);
-        request.header("content-type", "application/json");
-        if let Some(key) = kit.vars().get("service_key") {
-            request.header(service_kit::internal::SERVICE_KEY_HEADER, key);
-        }
-        let response: spin_sdk::http::Response = spin_sdk::http::send(request.build())
-            .await
-            .map_err(|e| Problem::unavailable(format!("cannot reach mail: {e}"), 5))?;
-        if *response.status() != 202 {
-            return Err(Problem::unavailable(
-                format!(
-                    "mail answered {}: {}",
-                    response.status(),
-                    String::from_utf8_lossy(response.body())
-                ),
-                5,
-            ));
-        }
-    }
+    let messages: Vec<_> = pending.iter().flat_map(relay::messages).collect();
+    service_kit::spin::send_to_mail(&messages).await?;
     relay::advance(db, last)
 }
 

@@ -3,8 +3,8 @@
 //! a relay repeated after a lost answer is stored once), and moves the cursor only once mail has
 //! accepted them. While mail is down nothing is lost: the next change relays what is pending.
 
-use serde::Serialize;
 use service_kit::db::Db;
+use service_kit::mail::Message;
 use service_kit::{params, Problem};
 
 /// The consumer's name in `booking_relay`.
@@ -56,15 +56,6 @@ pub fn pending(db: &dyn Db) -> Result<Vec<Pending>, Problem> {
         .collect()
 }
 
-/// A message as mail's intake takes it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Message {
-    pub template: &'static str,
-    pub to_user: String,
-    pub data: serde_json::Value,
-    pub idempotency_key: String,
-}
-
 /// Who hears of an event, and by which template: a request goes to the doctor, the doctor's
 /// answers to the patient, and a cancellation or a move to whichever side did not make it (both,
 /// when staff made it). An expiry, a completed visit or a no-show tells nobody.
@@ -87,17 +78,19 @@ pub fn messages(e: &Pending) -> Vec<Message> {
         _ => return Vec::new(),
     };
     to.into_iter()
-        .map(|user| Message {
-            template,
-            to_user: user.to_string(),
-            // Who and when only: the visit's reason stays in booking.
-            data: serde_json::json!({
-                "appointment_id": e.appointment_id,
-                "doctor_name": e.doctor_name,
-                "starts_at": e.starts_at,
-                "time_zone": e.time_zone,
-            }),
-            idempotency_key: format!("booking:{}:{user}", e.seq),
+        .map(|user| {
+            Message::to_user(
+                template,
+                user,
+                // Who and when only: the visit's reason stays in booking.
+                serde_json::json!({
+                    "appointment_id": e.appointment_id,
+                    "doctor_name": e.doctor_name,
+                    "starts_at": e.starts_at,
+                    "time_zone": e.time_zone,
+                }),
+                format!("booking:{}:{user}", e.seq),
+            )
         })
         .collect()
 }
@@ -133,7 +126,7 @@ mod tests {
     fn to(kind: &str, by: &str) -> Vec<String> {
         messages(&event(kind, by))
             .into_iter()
-            .map(|m| m.to_user)
+            .map(|m| m.to_user.unwrap())
             .collect()
     }
 

@@ -72,7 +72,18 @@ pub fn message(ctx: &Ctx, id: &str) -> Reply {
     if !service_kit::could_be_id(id) {
         return Err(not_found());
     }
-    let d = outbox::detail(ctx.db, id)?.ok_or_else(not_found)?;
+    let mut d = outbox::detail(ctx.db, id)?.ok_or_else(not_found)?;
+    let secret = d
+        .message
+        .template
+        .parse::<crate::templates::Template>()
+        .is_ok_and(|t| t.carries_secret());
+    if secret {
+        let withheld =
+            "(withheld: this message carries a one-time link to its recipient's account)";
+        d.text_body = withheld.into();
+        d.html_body = withheld.into();
+    }
     ctx.audit.record(
         ctx.db,
         "read",

@@ -36,6 +36,15 @@ impl Template {
         self.into()
     }
 
+    /// Whether its link is a key to the recipient's account (verification, reset): nobody but
+    /// the recipient reads it, not even an admin reading the delivery log.
+    pub fn carries_secret(self) -> bool {
+        matches!(
+            self,
+            Template::AccountVerification | Template::PasswordReset
+        )
+    }
+
     /// Whether the recipient may opt out of it (reminders); the rest answer something they did
     /// or must know.
     pub fn essential(self) -> bool {

@@ -11,6 +11,7 @@ pub mod internal;
 pub mod json;
 pub mod key_cache;
 pub mod kv;
+pub mod mail;
 pub mod migrate;
 pub mod page;
 pub mod principal;

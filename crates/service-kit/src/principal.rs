@@ -26,6 +26,7 @@ impl Principal {
             nbf: 0,
             exp: i64::MAX,
             jti: "test".into(),
+            email_verified: true,
         })
     }
 }

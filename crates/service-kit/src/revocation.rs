@@ -85,6 +85,7 @@ mod tests {
             nbf: at.as_second(),
             exp: at.as_second() + 900,
             jti: crate::new_id(at),
+            email_verified: true,
         }
     }
 

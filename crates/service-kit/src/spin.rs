@@ -401,6 +401,36 @@ pub trait SpinService: crate::router::Service {
     async fn after(_req: &Request, _route: &'static str, _status: http::StatusCode, _kit: &Kit) {}
 }
 
+/// Hands `messages` to mail's intake (`mail_url`, else the app's own origin through Spin's
+/// chaining), presenting `service_key` where one is set. Ok only on mail's 202: the caller
+/// moves its outbox past these messages then, and not before.
+pub async fn send_to_mail(messages: &[crate::mail::Message]) -> Result<(), Problem> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let base = crate::vars::Peers::from_vars(&SpinVars).mail_url;
+    let body = serde_json::json!({ "messages": messages }).to_string();
+    let mut request = spin_sdk::http::Request::post(format!("{base}{}", crate::mail::INTAKE), body);
+    request.header("content-type", "application/json");
+    if let Some(key) = SpinVars.get("service_key") {
+        request.header(crate::internal::SERVICE_KEY_HEADER, key);
+    }
+    let response: spin_sdk::http::Response = spin_sdk::http::send(request.build())
+        .await
+        .map_err(|e| Problem::unavailable(format!("cannot reach mail: {e}"), 5))?;
+    if *response.status() != 202 {
+        return Err(Problem::unavailable(
+            format!(
+                "mail answered {}: {}",
+                response.status(),
+                String::from_utf8_lossy(response.body())
+            ),
+            5,
+        ));
+    }
+    Ok(())
+}
+
 /// What every service's context is built from: the request's time, the service's own database
 /// label and key-value store (each opened on first use) and Spin's variables.
 pub struct Kit {

@@ -91,6 +91,14 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,
+    /// Whether the account has shown it reads its address (OpenID Connect Core §5.1). A token
+    /// minted before the claim existed counts as verified: only auth mints tokens.
+    #[serde(default = "verified_by_default")]
+    pub email_verified: bool,
+}
+
+fn verified_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -390,6 +398,7 @@ mod tests {
             nbf: NOW,
             exp: NOW + 900,
             jti: "j1".into(),
+            email_verified: true,
         }
     }
 

@@ -51,6 +51,27 @@ impl Peers {
     }
 }
 
+/// Whether an account must have verified its address before it may book
+/// (`auth_require_verified_email`: `true`, `false`, or `auto`, the default). `auto` requires it
+/// only where mail actually leaves (`mail_transport` is `smtp` or `http`): with the default log
+/// transport nobody could ever receive the link, and a fresh `spin up` must stay usable.
+pub fn verified_email_required(vars: &dyn Vars) -> bool {
+    match vars
+        .get("auth_require_verified_email")
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("true") => true,
+        Some("false") => false,
+        _ => matches!(
+            vars.get("mail_transport")
+                .map(|t| t.trim().to_ascii_lowercase())
+                .as_deref(),
+            Some("smtp" | "http")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +88,37 @@ mod tests {
         );
         let set = MapVars::default().with("auth_url", "https://clinic.example/");
         assert_eq!(Peers::from_vars(&set).auth_url, "https://clinic.example");
+    }
+
+    #[test]
+    fn verification_is_required_where_mail_leaves_unless_said_otherwise() {
+        let vars = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .fold(MapVars::default(), |v, (k, val)| v.with(k, val))
+        };
+        assert!(!verified_email_required(&vars(&[])));
+        assert!(!verified_email_required(&vars(&[(
+            "mail_transport",
+            "log"
+        )])));
+        assert!(verified_email_required(&vars(&[(
+            "mail_transport",
+            "smtp"
+        )])));
+        assert!(verified_email_required(&vars(&[(
+            "mail_transport",
+            "http"
+        )])));
+        let forced = [
+            ("mail_transport", "log"),
+            ("auth_require_verified_email", "true"),
+        ];
+        assert!(verified_email_required(&vars(&forced)));
+        let waived = [
+            ("mail_transport", "smtp"),
+            ("auth_require_verified_email", "false"),
+        ];
+        assert!(!verified_email_required(&vars(&waived)));
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             nbf: 0,
             exp,
             jti: "j".into(),
+            email_verified: true,
         }
     }
 

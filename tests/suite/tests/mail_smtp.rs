@@ -74,14 +74,22 @@ fn received(relay: &Relay) -> Vec<Vec<u8>> {
 
 /// The first received message to `to`, waiting for it.
 fn message_to(relay: &Relay, to: &str) -> Vec<u8> {
+    message_about(relay, to, "")
+}
+
+/// The first received message to `to` whose subject contains `subject`, waiting for it.
+fn message_about(relay: &Relay, to: &str, subject: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(m) = received(relay).into_iter().find(|m| {
             mailparse::parse_mail(m)
                 .map(|p| {
-                    p.headers
-                        .iter()
-                        .any(|h| h.get_key() == "To" && h.get_value().contains(to))
+                    let has = |k: &str, v: &str| {
+                        p.headers
+                            .iter()
+                            .any(|h| h.get_key() == k && h.get_value().contains(v))
+                    };
+                    has("To", to) && has("Subject", subject)
                 })
                 .unwrap_or(false)
         }) {
@@ -185,4 +193,178 @@ fn a_visit_request_reaches_the_doctor_as_a_real_multipart_email_with_a_portal_li
         .filter(|m| String::from_utf8_lossy(m).contains(&doctor.email))
         .count();
     assert_eq!(to_doctor, 1);
+}
+
+/// The plain-text part of a received message.
+fn plain_text(raw: &[u8]) -> String {
+    let mail = mailparse::parse_mail(raw).unwrap();
+    mail.subparts
+        .iter()
+        .find(|p| p.ctype.mimetype == "text/plain")
+        .expect("a plain part")
+        .get_body()
+        .unwrap()
+}
+
+/// The link in `text` that starts with `prefix`, as the path a client would request of the app
+/// under test (the mail names the clinic's public origin).
+fn link_path(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"));
+    let link: String = text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    link.trim_start_matches("https://clinic-nord.example")
+        .to_string()
+}
+
+fn sign_up(email: &str, password: &str) -> blackbox::Reply {
+    blackbox::post(
+        "/api/auth/register",
+        &serde_json::json!({"email": email, "display_name": "Nia Example", "password": password}),
+        None,
+    )
+}
+
+const PASSWORD: &str = "lilac harbour drifting slowly";
+
+#[test]
+fn a_sign_up_can_sign_in_but_books_only_once_its_mailed_link_was_followed() {
+    let Some(relay) = relay() else { return };
+    let email = format!("nia-{}@example.com", blackbox::unique());
+    assert_eq!(sign_up(&email, PASSWORD).status, 201);
+    let r = blackbox::login(&email, PASSWORD);
+    assert_eq!(r.status, 200, "an unverified account signs in: {}", r.text);
+    let refresh = r.json()["refresh_token"].as_str().unwrap().to_string();
+    let access = r.json()["access_token"].as_str().unwrap().to_string();
+    let patient = blackbox::User {
+        id: r.json()["user"]["id"].as_str().unwrap().into(),
+        email: email.clone(),
+        access,
+        refresh: refresh.clone(),
+    };
+    let doctor = doctor_with_hours("Europe/Berlin", every_day("08:00", "18:00"), "cardiology");
+    let slot = a_slot(&doctor.id, 0);
+    let r = book(&patient, &doctor.id, &slot);
+    r.problem(403);
+    assert!(
+        r.json()["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/email-unverified"),
+        "{}",
+        r.text
+    );
+
+    let raw = message_about(relay, &email, "Confirm your email address");
+    let text = plain_text(&raw);
+    assert!(text.contains("Nia Example"), "{text}");
+    let path = link_path(
+        &text,
+        "https://clinic-nord.example/api/auth/verify-email?token=",
+    );
+    let r = get(&path, None);
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(
+        r.header("location"),
+        Some("https://clinic-nord.example/#/verified?result=verified")
+    );
+    // A link works once.
+    let again = get(&path, None);
+    assert_eq!(
+        again.header("location"),
+        Some("https://clinic-nord.example/#/verified?result=expired")
+    );
+
+    // A fresh token carries the verified address, and the booking goes through.
+    let r = blackbox::post(
+        "/api/auth/refresh",
+        &serde_json::json!({"refresh_token": refresh}),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let patient = blackbox::User {
+        access: r.json()["access_token"].as_str().unwrap().into(),
+        ..patient
+    };
+    let r = book(&patient, &doctor.id, &slot);
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[test]
+fn registering_a_taken_address_answers_as_for_a_new_one_and_mails_the_owner() {
+    let Some(relay) = relay() else { return };
+    let email = format!("taken-{}@example.com", blackbox::unique());
+    let first = sign_up(&email, PASSWORD);
+    let second = sign_up(&email, "another long passphrase here");
+    assert_eq!((first.status, second.status), (201, 201));
+    let shape = |r: &blackbox::Reply| {
+        let mut keys: Vec<String> = r.json().as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(shape(&first), shape(&second));
+    let raw = message_about(relay, &email, "Someone tried to register");
+    let text = plain_text(&raw);
+    assert!(
+        text.contains("https://clinic-nord.example/#/reset-password"),
+        "{text}"
+    );
+    // The second password opened nothing.
+    assert_eq!(
+        blackbox::login(&email, "another long passphrase here").status,
+        401
+    );
+}
+
+#[test]
+fn a_mailed_reset_link_sets_a_new_password_once() {
+    let Some(relay) = relay() else { return };
+    let email = format!("reset-{}@example.com", blackbox::unique());
+    assert_eq!(sign_up(&email, PASSWORD).status, 201);
+    let r = blackbox::post(
+        "/api/auth/password-reset",
+        &serde_json::json!({"email": email}),
+        None,
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let raw = message_about(relay, &email, "Reset your");
+    let text = plain_text(&raw);
+    let path = link_path(&text, "https://clinic-nord.example/#/reset-password?token=");
+    let token = path.split("token=").nth(1).unwrap().to_string();
+    // The portal's form posts the token from the link's fragment.
+    let confirm = |password: &str| {
+        blackbox::post(
+            "/api/auth/password-reset/confirm",
+            &serde_json::json!({"token": token, "password": password}),
+            None,
+        )
+    };
+    let fresh = "copper meadow whistling softly";
+    assert_eq!(confirm(fresh).status, 204);
+    assert_eq!(
+        confirm("yet another long passphrase").problem(422),
+        ["token"]
+    );
+    assert_eq!(blackbox::login(&email, PASSWORD).status, 401);
+    let r = blackbox::login(&email, fresh);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["user"]["email_verified"], true);
+    // The admin's log does not show the link.
+    let admin = admin();
+    let items = get("/api/mail/messages?limit=100", Some(&admin.access)).json();
+    let logged = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["template"] == "password_reset")
+        .cloned()
+        .expect("the reset mail is logged");
+    let d = get(
+        &format!("/api/mail/messages/{}", logged["id"].as_str().unwrap()),
+        Some(&admin.access),
+    );
+    assert!(!d.text.contains("token="), "{}", d.text);
 }

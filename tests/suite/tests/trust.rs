@@ -19,6 +19,7 @@ fn self_signed(sub: &str, role: service_kit::token::Role) -> (String, service_ki
         nbf: now.as_second(),
         exp: now.as_second() + 600,
         jti: service_kit::new_id(now),
+        email_verified: true,
     };
     let jwks = Jwks {
         keys: vec![Jwk::from_key(&key.verifying_key())],
