@@ -54,17 +54,14 @@ pub struct Settings {
     pub registrations_per_hour: i64,
 }
 
-/// Where mailed links point when `public_url` is unset: `spin up`'s own default address.
-pub const DEFAULT_LINKS_BASE: &str = "http://localhost:3000";
-
 impl Settings {
     /// The origin mailed links start with: `public_url`, never the request's Host header (a
     /// reset link built from it would go wherever the requester said: reset poisoning).
     pub fn links_base(&self) -> String {
-        self.public_url
-            .as_deref()
-            .map(|u| u.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| DEFAULT_LINKS_BASE.into())
+        match self.public_url.as_deref().map(str::trim) {
+            Some(u) if !u.is_empty() => u.trim_end_matches('/').to_string(),
+            _ => service_kit::vars::DEFAULT_PUBLIC_ORIGIN.into(),
+        }
     }
 }
 

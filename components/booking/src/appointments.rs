@@ -102,10 +102,12 @@ pub struct Appointment {
     pub updated_at: Timestamp,
     #[serde(skip)]
     pub request_hash: Option<String>,
+    /// When the patient said, from their reminder, that they will come.
+    pub attendance_confirmed_at: Option<String>,
 }
 
 const COLUMNS: &str = "id, doctor_id, patient_id, starts_at, ends_at, status, reason, note, \
-     expires_at, created_at, updated_at, request_hash";
+     expires_at, created_at, updated_at, request_hash, attendance_confirmed_at";
 
 impl Appointment {
     fn from_row(row: Row<'_>) -> Result<Self, Problem> {
@@ -124,6 +126,7 @@ impl Appointment {
             created_at: stored_instant(&row, "created_at")?,
             updated_at: stored_instant(&row, "updated_at")?,
             request_hash: row.get("request_hash")?,
+            attendance_confirmed_at: row.get("attendance_confirmed_at")?,
         })
     }
 
@@ -485,6 +488,39 @@ pub fn transition(
     Err(time_problem.unwrap_or_else(|| state_conflict(Status::Expired, action)))
 }
 
+/// Records that the patient will come to a confirmed visit that has not started (once: a second
+/// answer keeps the first time).
+pub fn confirm_attendance(db: &dyn Db, now: Timestamp, id: &str) -> Result<Appointment, Problem> {
+    let now_text = instant_text(now);
+    let rows = db.execute(
+        &format!(
+            "UPDATE booking_appointments \
+             SET attendance_confirmed_at = COALESCE(attendance_confirmed_at, ?1) \
+             WHERE id = ?2 AND status = 'confirmed' AND starts_at > ?1 RETURNING {COLUMNS}"
+        ),
+        params![now_text, id],
+    )?;
+    match rows.first() {
+        Some(row) => Appointment::from_row(row),
+        None => {
+            let rows = db.execute(
+                &format!("SELECT {COLUMNS} FROM booking_appointments WHERE id = ?"),
+                params![id],
+            )?;
+            let current = rows
+                .first()
+                .map(Appointment::from_row)
+                .transpose()?
+                .ok_or_else(|| Problem::not_found("no such appointment"))?;
+            Err(Conflict::InvalidTransition {
+                current: current.status.as_str(),
+                why: "only a confirmed visit that has not begun can be attended".into(),
+            }
+            .into())
+        }
+    }
+}
+
 /// Moves an active appointment to another free slot of the same doctor, in one statement. A
 /// patient's move of a confirmed visit goes back to the doctor as a request.
 pub fn reschedule(
@@ -524,7 +560,8 @@ pub fn reschedule(
         &format!(
             "UPDATE booking_appointments SET starts_at = ?, ends_at = ?, updated_at = ?, changed_by = ?, \
              status = CASE WHEN ? THEN 'requested' ELSE status END, \
-             expires_at = CASE WHEN ? OR status = 'requested' THEN ? ELSE expires_at END \
+             expires_at = CASE WHEN ? OR status = 'requested' THEN ? ELSE expires_at END, \
+             reminded_at = NULL, attendance_confirmed_at = NULL \
              WHERE id = ? AND status IN ('requested', 'confirmed') AND starts_at > ? \
              RETURNING {COLUMNS}"
         ),

@@ -5,14 +5,16 @@ use crate::api::{
 };
 use crate::appointments::{self, Action, Actor, ListFilter, NewRequest, Owner, Requested, Status};
 use crate::search::{self, Query, Sort};
-use crate::{calendar, care, doctors, events, reviews, Ctx};
+use crate::{calendar, care, doctors, events, reminders, reviews, Ctx};
 use http::StatusCode;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use service_kit::audit::Outcome;
+use service_kit::html;
 use service_kit::http::{json, no_content, query_param, with_body, Reply, Request};
 use service_kit::page::{encode_cursor, Page, PageRequest};
+use service_kit::principal::Principal;
 use service_kit::token::Role;
 use service_kit::{json as body, Problem};
 use sha2::{Digest, Sha256};
@@ -657,4 +659,123 @@ pub fn calendar_feed(req: &Request, ctx: &Ctx) -> Reply {
         "referrer-policy",
         "no-referrer",
     ))
+}
+
+/// `POST /api/booking/reminders`: a timer's sweep (admin, or the dispatch key). The reminders
+/// are relayed to mail right after the answer.
+pub fn send_reminders(ctx: &Ctx) -> Reply {
+    if !ctx.timer {
+        if matches!(ctx.principal, Principal::Anonymous) {
+            return Err(Problem::unauthorized(
+                "sign in as an admin, or present the dispatch key",
+            ));
+        }
+        ctx.principal.require_role(&[Role::Admin])?;
+    }
+    let n = reminders::sweep(ctx.db, ctx.now, ctx.settings.reminder_lead)?;
+    Ok(json(StatusCode::OK, &json!({ "reminded": n })))
+}
+
+/// The page a reminder's link opens: what it will do, and a button that does it. Following
+/// the link changes nothing (a mail scanner may fetch it first); only the button does.
+pub fn reminder_page(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let key = service_kit::signed::key(ctx.db, "booking")?;
+    Ok(match reminders::open(ctx.db, &key, &token, ctx.now) {
+        Ok((link, a)) => {
+            let doctor = doctors::get(ctx.db, &a.doctor_id)?;
+            let when = reminder_time(&a, &doctor.time_zone);
+            let (title, line, button) = match link.answer {
+                reminders::Answer::Attend => (
+                    "Confirm your visit",
+                    format!(
+                        "Your visit with {} is on {when}. Will you come?",
+                        doctor.name
+                    ),
+                    "Yes, I will come",
+                ),
+                reminders::Answer::Cancel => (
+                    "Cancel your visit",
+                    format!(
+                        "Do you want to cancel your visit with {} on {when}?",
+                        doctor.name
+                    ),
+                    "Cancel the visit",
+                ),
+            };
+            let action = format!("{}?token={token}", crate::ANSWER);
+            html::page(
+                StatusCode::OK,
+                title,
+                &[&line],
+                Some(html::Form {
+                    action: &action,
+                    button,
+                }),
+            )
+        }
+        Err(refused) => refused_page(refused),
+    })
+}
+
+/// The button on that page: the answer, as the patient, once.
+pub fn answer_reminder(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let key = service_kit::signed::key(ctx.db, "booking")?;
+    Ok(
+        match reminders::answer(ctx.db, &ctx.settings.policy, &key, &token, ctx.now) {
+            Ok((link, a)) => {
+                // By whoever holds the patient's link: logged as that, on the patient's record.
+                ctx.audit.record(
+                    ctx.db,
+                    "update",
+                    &format!("appointment/{}", a.id),
+                    Some(&a.patient_id),
+                    Outcome::Allowed,
+                )?;
+                let line = match link.answer {
+                    reminders::Answer::Attend => "Thank you: the clinic knows you will come.",
+                    reminders::Answer::Cancel => {
+                        "Your visit is cancelled, and the doctor is told. You can book another time in the portal."
+                    }
+                };
+                html::page(StatusCode::OK, "Done", &[line], None)
+            }
+            Err(refused) => refused_page(refused),
+        },
+    )
+}
+
+fn refused_page(refused: reminders::Refused) -> service_kit::http::Response {
+    match refused {
+        reminders::Refused::Invalid => html::page(
+            StatusCode::NOT_FOUND,
+            "This link does not work",
+            &["It is not a link from one of our reminders. Open the portal to see your visits."],
+            None,
+        ),
+        reminders::Refused::Spent => html::page(
+            StatusCode::GONE,
+            "This link has been used or has expired",
+            &["A reminder's links work once, and only until the visit begins or moves. Open the portal to see your visits."],
+            None,
+        ),
+        reminders::Refused::Rule(p) => html::page(
+            StatusCode::from_u16(p.status).unwrap_or(StatusCode::CONFLICT),
+            "This cannot be done online",
+            &[&p.detail, "Please contact the clinic."],
+            None,
+        ),
+    }
+}
+
+/// "Tuesday 8 December 2026 at 14:00 (Europe/Berlin)": the visit in its doctor's zone.
+fn reminder_time(a: &appointments::Appointment, zone: &str) -> String {
+    match jiff::tz::db().get(zone) {
+        Ok(tz) => format!(
+            "{} ({zone})",
+            a.starts_at.to_zoned(tz).strftime("%A %-d %B %Y at %H:%M")
+        ),
+        Err(_) => appointments::instant_text(a.starts_at),
+    }
 }

@@ -13,6 +13,7 @@ pub mod doctors;
 pub mod events;
 mod handlers;
 pub mod relay;
+pub mod reminders;
 pub mod reviews;
 pub mod schedule;
 pub mod search;
@@ -33,7 +34,8 @@ pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
     "0001_booking.sql",
     "0002_care.sql",
     "0003_list_order.sql",
-    "0004_mail_relay.sql"
+    "0004_mail_relay.sql",
+    "0005_reminders.sql"
 );
 
 /// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
@@ -47,6 +49,8 @@ pub struct Ctx<'a> {
     pub settings: Settings,
     /// This request's access-log writer (who is acting, the request's id).
     pub audit: service_kit::audit::Recorder,
+    /// Whether a timer presented the dispatch key (`POST /api/booking/reminders`).
+    pub timer: bool,
 }
 
 /// booking's settings, read from Spin variables here and nowhere else; unset or unusable values
@@ -59,6 +63,11 @@ pub struct Settings {
     /// Whether a patient must have confirmed their address to book
     /// (`service_kit::vars::verified_email_required`).
     pub verified_email_required: bool,
+    /// How long before a confirmed visit its reminder goes out (`booking_reminder_hours`).
+    pub reminder_lead: SignedDuration,
+    /// What a timer presents to `POST /api/booking/reminders` (`mail_dispatch_key`, the same
+    /// key mail's dispatch takes); unset: admins only.
+    pub dispatch_key: Option<String>,
 }
 
 impl Settings {
@@ -84,6 +93,10 @@ impl Settings {
             },
             app_url: vars.get("public_url").unwrap_or_default(),
             verified_email_required: service_kit::vars::verified_email_required(vars),
+            reminder_lead: number("booking_reminder_hours", 1..=24 * 14)
+                .map(SignedDuration::from_hours)
+                .unwrap_or(SignedDuration::from_hours(24)),
+            dispatch_key: vars.get("mail_dispatch_key"),
         }
     }
 }
@@ -102,6 +115,9 @@ impl Service for Booking {
         Routes::new(Self::NAME)
             .health("/api/booking/health")
             .get("/api/booking/doctors", |r, c, _| h::search(r, c))
+            .post(REMINDERS, |_, c, _| h::send_reminders(c))
+            .get(ANSWER, |r, c, _| h::reminder_page(r, c))
+            .post(ANSWER, |r, c, _| h::answer_reminder(r, c))
             .get("/api/booking/doctors/{id}", |_, c, p| {
                 h::doctor(c, p.get("id"))
             })
@@ -169,32 +185,69 @@ impl Service for Booking {
     }
 }
 
+/// A timer's sweep for reminders (admin, or the dispatch key).
+pub const REMINDERS: &str = "/api/booking/reminders";
+/// Where a reminder's links land.
+pub const ANSWER: &str = "/api/booking/reminder-answer";
+
+/// Whether `req` carries the dispatch key as its bearer token.
+pub fn presents_dispatch_key(req: &service_kit::http::Request, settings: &Settings) -> bool {
+    let (Some(key), Ok(Some(given))) = (
+        settings.dispatch_key.as_deref(),
+        service_kit::principal::bearer_token(req),
+    ) else {
+        return false;
+    };
+    service_kit::internal::same_secret(key, given)
+}
+
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Booking {
     async fn context<'a>(
         req: &service_kit::http::Request,
-        _route: &'static str,
+        route: &'static str,
         kit: &'a service_kit::spin::Kit,
     ) -> Result<Ctx<'a>, Problem> {
-        let (principal, revocations) = kit.authenticate(req).await?;
+        let settings = Settings::from_vars(kit.vars());
+        // A timer's call carries the dispatch key, not a user's token.
+        let timer = route == REMINDERS && presents_dispatch_key(req, &settings);
+        let (principal, revocations) = if timer {
+            (Principal::Anonymous, Revocations::default())
+        } else {
+            kit.authenticate(req).await?
+        };
         Ok(Ctx {
             db: kit.db()?,
             audit: kit.recorder(&principal),
             principal,
             revocations,
             now: kit.now,
-            settings: Settings::from_vars(kit.vars()),
+            settings,
+            timer,
         })
     }
 
-    /// After a change, relays the events it made (and any a failed relay left) to mail.
+    /// After every request, reminds the visits now due (one indexed read when none is); after
+    /// a change or a reminder, relays the events (and any a failed relay left) to mail.
     async fn after(
         req: &service_kit::http::Request,
         _route: &'static str,
         status: http::StatusCode,
         kit: &service_kit::spin::Kit,
     ) {
-        if req.method() == http::Method::GET || !status.is_success() {
+        let changed = req.method() != http::Method::GET && status.is_success();
+        let reminded = match kit.db().and_then(|db| {
+            migrate::apply(db, "booking", MIGRATIONS)?;
+            let lead = Settings::from_vars(kit.vars()).reminder_lead;
+            reminders::sweep(db, kit.now, lead)
+        }) {
+            Ok(n) => n,
+            Err(p) => {
+                eprintln!("booking: sweeping for reminders: {}", p.detail);
+                0
+            }
+        };
+        if !changed && reminded == 0 {
             return;
         }
         if let Err(p) = relay_to_mail(kit).await {
@@ -213,7 +266,20 @@ async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
     let Some(last) = pending.last().map(|e| e.seq) else {
         return Ok(());
     };
-    let messages: Vec<_> = pending.iter().flat_map(relay::messages).collect();
+    let key = if relay::needs_links(&pending) {
+        service_kit::signed::key(db, "booking")?
+    } else {
+        Vec::new()
+    };
+    let base = service_kit::vars::public_origin(kit.vars());
+    let links = relay::Links {
+        key: &key,
+        base: &base,
+    };
+    let messages: Vec<_> = pending
+        .iter()
+        .flat_map(|e| relay::messages(e, &links))
+        .collect();
     service_kit::spin::send_to_mail(&messages).await?;
     relay::advance(db, last)
 }

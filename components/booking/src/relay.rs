@@ -56,10 +56,22 @@ pub fn pending(db: &dyn Db) -> Result<Vec<Pending>, Problem> {
         .collect()
 }
 
+/// What a reminder's links are made with: booking's link key and the app's public origin.
+pub struct Links<'a> {
+    pub key: &'a [u8],
+    pub base: &'a str,
+}
+
+/// Whether any of `pending` needs [`Links`] (a reminder): the key is read only then.
+pub fn needs_links(pending: &[Pending]) -> bool {
+    pending.iter().any(|e| e.kind == "reminder")
+}
+
 /// Who hears of an event, and by which template: a request goes to the doctor, the doctor's
 /// answers to the patient, and a cancellation or a move to whichever side did not make it (both,
-/// when staff made it). An expiry, a completed visit or a no-show tells nobody.
-pub fn messages(e: &Pending) -> Vec<Message> {
+/// when staff made it); a reminder to the patient, with links to answer it. An expiry, a
+/// completed visit or a no-show tells nobody.
+pub fn messages(e: &Pending, links: &Links) -> Vec<Message> {
     let others = || -> Vec<&str> {
         if e.changed_by == e.patient_id {
             vec![&e.doctor_id]
@@ -75,20 +87,32 @@ pub fn messages(e: &Pending) -> Vec<Message> {
         "declined" => ("appointment_declined", vec![&e.patient_id]),
         "cancelled" => ("appointment_cancelled", others()),
         "rescheduled" => ("appointment_rescheduled", others()),
+        "reminder" => ("appointment_reminder", vec![&e.patient_id]),
         _ => return Vec::new(),
     };
+    let mut data = serde_json::json!({
+        // Who and when only: the visit's reason stays in booking.
+        "appointment_id": e.appointment_id,
+        "doctor_name": e.doctor_name,
+        "starts_at": e.starts_at,
+        "time_zone": e.time_zone,
+    });
+    if e.kind == "reminder" {
+        if let Ok(at) = e.starts_at.parse::<jiff::Timestamp>() {
+            let url = |answer| {
+                let path = crate::reminders::link(links.key, &e.appointment_id, answer, at);
+                format!("{}{path}", links.base)
+            };
+            data["attend_link"] = url(crate::reminders::Answer::Attend).into();
+            data["cancel_link"] = url(crate::reminders::Answer::Cancel).into();
+        }
+    }
     to.into_iter()
         .map(|user| {
             Message::to_user(
                 template,
                 user,
-                // Who and when only: the visit's reason stays in booking.
-                serde_json::json!({
-                    "appointment_id": e.appointment_id,
-                    "doctor_name": e.doctor_name,
-                    "starts_at": e.starts_at,
-                    "time_zone": e.time_zone,
-                }),
+                data.clone(),
                 format!("booking:{}:{user}", e.seq),
             )
         })
@@ -123,8 +147,13 @@ mod tests {
         }
     }
 
+    const LINKS: Links = Links {
+        key: &[9u8; 32],
+        base: "https://clinic.example",
+    };
+
     fn to(kind: &str, by: &str) -> Vec<String> {
-        messages(&event(kind, by))
+        messages(&event(kind, by), &LINKS)
             .into_iter()
             .map(|m| m.to_user.unwrap())
             .collect()
@@ -138,14 +167,28 @@ mod tests {
         assert_eq!(to("cancelled", "pat"), ["doc"]);
         assert_eq!(to("cancelled", "doc"), ["pat"]);
         assert_eq!(to("rescheduled", "staff-1"), ["pat", "doc"]);
+        assert_eq!(to("reminder", "system"), ["pat"]);
         assert!(to("expired", "pat").is_empty());
         assert!(to("completed", "doc").is_empty());
     }
 
     #[test]
     fn a_message_is_keyed_by_event_and_recipient_and_carries_no_reason() {
-        let m = messages(&event("confirmed", "doc")).remove(0);
+        let m = messages(&event("confirmed", "doc"), &LINKS).remove(0);
         assert_eq!(m.idempotency_key, "booking:7:pat");
         assert!(m.data.get("reason").is_none());
+    }
+
+    #[test]
+    fn a_reminder_carries_signed_links_to_answer_it() {
+        let m = messages(&event("reminder", "doc"), &LINKS).remove(0);
+        assert_eq!(m.template, "appointment_reminder");
+        let attend = m.data["attend_link"].as_str().unwrap();
+        let cancel = m.data["cancel_link"].as_str().unwrap();
+        assert!(attend.starts_with("https://clinic.example/api/booking/reminder-answer?token="));
+        let token = cancel.split("token=").nth(1).unwrap();
+        let link = crate::reminders::read(LINKS.key, token).unwrap();
+        assert_eq!(link.appointment, "a");
+        assert_eq!(link.answer, crate::reminders::Answer::Cancel);
     }
 }

@@ -618,3 +618,104 @@ fn an_appointment_page_is_one_index_walk() {
         }
     }
 }
+
+#[test]
+fn a_confirmed_visit_is_reminded_once_within_the_lead_and_its_links_answer_once() {
+    use booking::reminders::{self, Answer, Refused};
+    let (_p, db) = setup("reminders");
+    let alice = patient("alice");
+    let a = book(&db, &alice, SLOT).unwrap();
+    let lead = SignedDuration::from_hours(24);
+    // Only confirmed visits are reminded, and only within the lead.
+    assert_eq!(reminders::sweep(&db, now(), lead).unwrap(), 0);
+    act(&db, &doctor(), &a.id, Action::Confirm, now()).unwrap();
+    assert_eq!(reminders::sweep(&db, now(), lead).unwrap(), 0, "49 h ahead");
+    let day_before = ts("2026-12-02T09:30:00Z");
+    assert_eq!(reminders::sweep(&db, day_before, lead).unwrap(), 1);
+    assert_eq!(reminders::sweep(&db, day_before, lead).unwrap(), 0, "once");
+    let kinds: Vec<String> = db
+        .execute(
+            "SELECT kind FROM booking_events WHERE appointment_id = ? ORDER BY seq",
+            &[a.id.as_str().into()],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get("kind").unwrap())
+        .collect();
+    assert_eq!(kinds, ["requested", "confirmed", "reminder"]);
+
+    let key = service_kit::signed::key(&db, "booking").unwrap();
+    let token = |answer| {
+        reminders::link(&key, &a.id, answer, ts(SLOT))
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let policy = Policy {
+        cancel_cutoff: SignedDuration::from_hours(2),
+        ..Policy::default()
+    };
+    let attend = token(Answer::Attend);
+    let (_, done) = reminders::answer(&db, &policy, &key, &attend, day_before).unwrap();
+    assert!(done.attendance_confirmed_at.is_some());
+    assert_eq!(
+        reminders::answer(&db, &policy, &key, &attend, day_before).unwrap_err(),
+        Refused::Spent
+    );
+    assert_eq!(
+        reminders::answer(&db, &policy, &key, "forged.token", day_before).unwrap_err(),
+        Refused::Invalid
+    );
+    // The cut-off holds for a cancellation by link as for any by the patient.
+    let cancel = token(Answer::Cancel);
+    let late = ts("2026-12-03T08:00:00Z");
+    match reminders::answer(&db, &policy, &key, &cancel, late).unwrap_err() {
+        Refused::Rule(p) => assert_eq!(p.status, 409),
+        other => panic!("{other:?}"),
+    }
+    let (_, done) = reminders::answer(&db, &policy, &key, &cancel, day_before).unwrap();
+    assert_eq!(done.status, Status::Cancelled);
+    assert_eq!(
+        done.note.as_deref(),
+        Some("cancelled by the patient from the reminder")
+    );
+    // Past its start, no link does anything.
+    assert_eq!(
+        reminders::open(&db, &key, &attend, ts(SLOT)).unwrap_err(),
+        Refused::Spent
+    );
+}
+
+#[test]
+fn a_moved_visit_is_reminded_again_and_its_old_links_die() {
+    use booking::reminders::{self, Answer, Refused};
+    let (_p, db) = setup("reminders-move");
+    let alice = patient("alice");
+    let a = book(&db, &alice, SLOT).unwrap();
+    act(&db, &doctor(), &a.id, Action::Confirm, now()).unwrap();
+    let lead = SignedDuration::from_hours(72);
+    assert_eq!(reminders::sweep(&db, now(), lead).unwrap(), 1);
+    let key = service_kit::signed::key(&db, "booking").unwrap();
+    let old = reminders::link(&key, &a.id, Answer::Attend, ts(SLOT));
+    let old = old.split("token=").nth(1).unwrap();
+    let moved = appointments::reschedule(
+        &db,
+        &Policy::default(),
+        now(),
+        &doctor(),
+        &a.id,
+        ts("2026-12-03T10:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(moved.status, Status::Confirmed);
+    assert_eq!(
+        reminders::open(&db, &key, old, now()).unwrap_err(),
+        Refused::Spent
+    );
+    assert_eq!(
+        reminders::sweep(&db, now(), lead).unwrap(),
+        1,
+        "the new time"
+    );
+}

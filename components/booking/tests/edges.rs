@@ -23,6 +23,7 @@ fn status(db: &SqliteDb, principal: Principal, path: &str) -> u16 {
         now,
         settings: Default::default(),
         audit,
+        timer: false,
     };
     let req = http::Request::builder().uri(path).body(vec![]).unwrap();
     booking::handle(&req, &ctx).status().as_u16()

@@ -60,6 +60,11 @@ pub struct AppointmentData {
     pub doctor_name: String,
     pub starts_at: Timestamp,
     pub time_zone: String,
+    /// A reminder's signed answers (booking made them): "I will come", "cancel".
+    #[serde(default)]
+    pub attend_link: Option<String>,
+    #[serde(default)]
+    pub cancel_link: Option<String>,
 }
 
 /// A mail whose point is one link (verification, reset): the producer made the link (it holds
@@ -111,6 +116,17 @@ fn field_err(field: &str, e: impl std::fmt::Display) -> Problem {
     Problem::invalid(field, e.to_string())
 }
 
+/// A link a mail may carry: absolute http(s), one line, bounded.
+fn absolute_url(field: &str, link: &str) -> Result<(), Problem> {
+    if !(link.starts_with("https://") || link.starts_with("http://"))
+        || link.len() > 2000
+        || link.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Problem::invalid(field, "must be an absolute http(s) URL"));
+    }
+    Ok(())
+}
+
 /// Checks `data` against what `template` takes.
 pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Problem> {
     use Template::*;
@@ -123,15 +139,7 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
     match template {
         AccountVerification | PasswordReset | RegistrationAttempt => {
             let d: LinkData = serde_json::from_value(data).map_err(|e| field_err("data", e))?;
-            if !(d.link.starts_with("https://") || d.link.starts_with("http://"))
-                || d.link.len() > 2000
-                || d.link.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
-                return Err(Problem::invalid(
-                    "data.link",
-                    "must be an absolute http(s) URL",
-                ));
-            }
+            absolute_url("data.link", &d.link)?;
             if let Some(n) = &d.display_name {
                 bounded("display_name", n, 120)?;
             }
@@ -147,6 +155,20 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
                 serde_json::from_value(data).map_err(|e| field_err("data", e))?;
             bounded("doctor_name", &d.doctor_name, 200)?;
             bounded("appointment_id", &d.appointment_id, 64)?;
+            for (field, link) in [
+                ("attend_link", &d.attend_link),
+                ("cancel_link", &d.cancel_link),
+            ] {
+                if let Some(l) = link {
+                    if template != AppointmentReminder {
+                        return Err(Problem::invalid(
+                            format!("data.{field}"),
+                            "only a reminder carries answers",
+                        ));
+                    }
+                    absolute_url(&format!("data.{field}"), l)?;
+                }
+            }
             let tz = jiff::tz::db()
                 .get(&d.time_zone)
                 .map_err(|_| Problem::invalid("data.time_zone", "is not an IANA time zone"))?;
@@ -161,21 +183,7 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
     }
 }
 
-/// Text made safe for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use service_kit::html::escape;
 
 /// "Tuesday 8 December 2026 at 14:00 (Europe/Berlin)".
 fn when(at: Timestamp, tz: &TimeZone, zone_name: &str) -> String {
@@ -183,11 +191,11 @@ fn when(at: Timestamp, tz: &TimeZone, zone_name: &str) -> String {
     format!("{} ({zone_name})", local.strftime("%A %-d %B %Y at %H:%M"))
 }
 
-/// One paragraph per line of `lines`, and an optional call to action.
+/// One paragraph per line of `lines`, and the calls to action.
 struct Body<'a> {
     greeting: String,
     lines: Vec<String>,
-    action: Option<(&'a str, String)>,
+    actions: Vec<(&'a str, String)>,
 }
 
 impl Filled {
@@ -239,7 +247,7 @@ impl Filled {
                     Body {
                         greeting: hello,
                         lines,
-                        action: Some((label, d.link.clone())),
+                        actions: vec![(label, d.link.clone())],
                     },
                     None,
                 )
@@ -284,12 +292,21 @@ impl Filled {
                 } else {
                     format!("{route}/{}", d.appointment_id)
                 };
+                // A reminder's own answers first: they work without signing in.
+                let mut actions = Vec::new();
+                if let Some(url) = &d.attend_link {
+                    actions.push(("I will come", url.clone()));
+                }
+                if let Some(url) = &d.cancel_link {
+                    actions.push(("Cancel this visit", url.clone()));
+                }
+                actions.extend(portal(&route).map(|url| ("Open in the portal", url)));
                 (
                     subject,
                     Body {
                         greeting: "Hello,".into(),
                         lines: vec![line],
-                        action: portal(&route).map(|url| ("Open in the portal", url)),
+                        actions,
                     },
                     Some(route),
                 )
@@ -315,7 +332,10 @@ impl Filled {
                     Body {
                         greeting: "Hello,".into(),
                         lines: vec![line],
-                        action: portal(&route).map(|url| ("Open in the portal", url)),
+                        actions: portal(&route)
+                            .map(|url| ("Open in the portal", url))
+                            .into_iter()
+                            .collect(),
                     },
                     Some(route),
                 )
@@ -336,7 +356,7 @@ fn text_part(body: &Body, b: &Branding) -> String {
         t.push_str(l);
         t.push_str("\n\n");
     }
-    if let Some((label, url)) = &body.action {
+    for (label, url) in &body.actions {
         t.push_str(&format!("{label}: {url}\n\n"));
     }
     t.push_str(&format!("-- \n{}\n", b.clinic_name));
@@ -357,7 +377,7 @@ fn html_part(subject: &str, body: &Body, b: &Branding) -> String {
     for l in &body.lines {
         h.push_str(&format!("<p>{}</p>", escape(l)));
     }
-    if let Some((label, url)) = &body.action {
+    for (label, url) in &body.actions {
         h.push_str(&format!(
             "<p><a href=\"{}\">{}</a></p>",
             escape(url),

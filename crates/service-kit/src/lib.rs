@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod html;
 pub mod http;
 pub mod internal;
 pub mod json;
@@ -18,6 +19,7 @@ pub mod principal;
 pub mod problem;
 pub mod revocation;
 pub mod router;
+pub mod signed;
 pub mod text;
 pub mod token;
 pub mod vars;

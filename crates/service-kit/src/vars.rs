@@ -51,6 +51,18 @@ impl Peers {
     }
 }
 
+/// Where links in mail point when `public_url` is unset: `spin up`'s own default address.
+pub const DEFAULT_PUBLIC_ORIGIN: &str = "http://localhost:3000";
+
+/// The app's public origin for links that leave it (mail): `public_url`, never a request's
+/// Host header, which the requester chooses.
+pub fn public_origin(vars: &dyn Vars) -> String {
+    vars.get("public_url")
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| DEFAULT_PUBLIC_ORIGIN.into())
+}
+
 /// Whether an account must have verified its address before it may book
 /// (`auth_require_verified_email`: `true`, `false`, or `auto`, the default). `auto` requires it
 /// only where mail actually leaves (`mail_transport` is `smtp` or `http`): with the default log
