@@ -90,6 +90,7 @@ impl IntakeBody {
                     template,
                     to,
                     rendered: filled.render(branding),
+                    unsubscribe: None,
                 })
             })
             .collect()
@@ -136,4 +137,11 @@ impl MarkBody {
             _ => Err(Problem::invalid("ids", "give exactly one of ids and up_to")),
         }
     }
+}
+
+/// `PUT /api/mail/preferences`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesBody {
+    pub reminder_emails: bool,
 }

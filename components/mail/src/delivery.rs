@@ -69,7 +69,16 @@ pub async fn deliver_due(
 ) -> Result<Report, Problem> {
     let mut report = Report::default();
     for claimed in outbox::claim(db, now(), plan.batch)? {
-        let outcome = attempt(io, plan, &claimed, now()).await;
+        // Optional mail to an account that opted out is not sent (its notification stays).
+        let opted_out = match &claimed.to {
+            Recipient::User(u) if !claimed.essential => crate::unsubscribe::suppressed(db, u)?,
+            _ => false,
+        };
+        let outcome = if opted_out {
+            Outcome::Suppressed
+        } else {
+            attempt(io, plan, &claimed, now()).await
+        };
         match &outcome {
             Outcome::Sent(_) => report.sent += 1,
             Outcome::Logged => report.logged += 1,
@@ -116,7 +125,7 @@ async fn attempt(io: &impl Io, plan: &Plan, m: &Claimed, now: jiff::Timestamp) -
         text: &m.text,
         html: &m.html,
         date: now,
-        unsubscribe: None,
+        unsubscribe: m.unsubscribe.as_deref(),
     };
     io.send(plan.transport, &out).await
 }
@@ -195,6 +204,7 @@ mod tests {
                     html: "h".into(),
                     link: None,
                 },
+                unsubscribe: None,
             },
             jiff::Timestamp::UNIX_EPOCH,
         )
@@ -264,6 +274,40 @@ mod tests {
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!(report.logged, 1);
         assert!(io.sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn optional_mail_to_an_account_that_opted_out_is_not_sent_and_essential_mail_is() {
+        let db = SqliteDb::open_in_memory();
+        service_kit::migrate::apply(&db, "mail", crate::MIGRATIONS).unwrap();
+        let reminder = NewMessage {
+            idempotency_key: "r".into(),
+            template: Template::AppointmentReminder,
+            to: Recipient::User("u1".into()),
+            rendered: Rendered {
+                subject: "s".into(),
+                text: "t".into(),
+                html: "h".into(),
+                link: None,
+            },
+            unsubscribe: Some("https://c.example/api/mail/unsubscribe?token=x".into()),
+        };
+        outbox::submit(&db, &reminder, jiff::Timestamp::UNIX_EPOCH).unwrap();
+        queue(&db, "a", "u1");
+        crate::unsubscribe::suppress(&db, "u1", "1970-01-01T00:00:00Z").unwrap();
+        let io = Fake {
+            answers: RefCell::new(vec![Outcome::Sent("250".into())]),
+            sent: RefCell::new(vec![]),
+        };
+        let plan = Plan {
+            transport: Transport::Smtp,
+            from: "h@x.org".into(),
+            retry: Retry::default(),
+            batch: 10,
+        };
+        let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
+        assert_eq!((report.suppressed, report.sent), (1, 1));
+        assert_eq!(io.sent.borrow().len(), 1, "only the essential one left");
     }
 
     #[test]

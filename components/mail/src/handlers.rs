@@ -1,10 +1,11 @@
 //! The handlers: each checks who is asking, parses its input, runs one rule, and answers.
 
 use crate::api::{IntakeBody, MarkBody};
-use crate::{notifications, outbox, Ctx};
+use crate::{notifications, outbox, unsubscribe, Ctx};
 use http::StatusCode;
 use serde::Serialize;
 use service_kit::audit::Outcome as Audited;
+use service_kit::html;
 use service_kit::http::{json, query_param, Reply, Request};
 use service_kit::page::{Page, PageRequest};
 use service_kit::token::Role;
@@ -26,7 +27,20 @@ pub fn intake(req: &Request, ctx: &Ctx) -> Reply {
         return Err(service_kit::internal::refused());
     }
     let body: IntakeBody = service_kit::json::parse_limited(req, INTAKE_LIMIT)?;
-    let messages = body.messages(&ctx.settings.branding)?;
+    let mut messages = body.messages(&ctx.settings.branding)?;
+    // Optional mail to an account offers the way out, in its body and its headers.
+    let mut key = None;
+    for m in messages.iter_mut() {
+        if let (false, outbox::Recipient::User(user)) = (m.template.essential(), &m.to) {
+            let key = match &key {
+                Some(k) => k,
+                None => key.insert(service_kit::signed::key(ctx.db, "mail")?),
+            };
+            let url = unsubscribe::url(&ctx.settings.origin, key, user);
+            unsubscribe::add_footer(&mut m.rendered, &url);
+            m.unsubscribe = Some(url);
+        }
+    }
     let mut accepted = Vec::with_capacity(messages.len());
     for m in &messages {
         let (id, created) = outbox::submit(ctx.db, m, ctx.now)?;
@@ -189,4 +203,77 @@ pub fn stream_head(req: &Request, ctx: &Ctx) -> Reply {
         http::HeaderValue::from_static("no-store"),
     );
     Ok(r)
+}
+
+/// `GET /api/mail/unsubscribe?token=`: what the link will do, and a button (a mail scanner
+/// fetching the link changes nothing).
+pub fn unsubscribe_page(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let key = service_kit::signed::key(ctx.db, "mail")?;
+    Ok(match unsubscribe::user_of(&key, &token) {
+        Some(_) => {
+            let action = format!("{}?token={token}", unsubscribe::PATH);
+            html::page(
+                StatusCode::OK,
+                "Stop reminder emails",
+                &["You will still get mail about your requests and visits, and your reminders stay in the portal."],
+                Some(html::Form {
+                    action: &action,
+                    button: "Stop reminder emails",
+                }),
+            )
+        }
+        None => not_our_link(),
+    })
+}
+
+/// `POST /api/mail/unsubscribe?token=`: the opt-out, as a mail client's one-click button
+/// (RFC 8058: `List-Unsubscribe=One-Click` in the body) or the page's button sends it.
+pub fn unsubscribe(req: &Request, ctx: &Ctx) -> Reply {
+    let token = query_param(req, "token").unwrap_or_default();
+    let key = service_kit::signed::key(ctx.db, "mail")?;
+    let Some(user) = unsubscribe::user_of(&key, &token) else {
+        return Ok(not_our_link());
+    };
+    unsubscribe::suppress(ctx.db, &user, &ctx.now.to_string())?;
+    Ok(html::page(
+        StatusCode::OK,
+        "Reminder emails stopped",
+        &["You will get no more reminder emails. You can turn them back on in the portal, under your notifications."],
+        None,
+    ))
+}
+
+fn not_our_link() -> service_kit::http::Response {
+    html::page(
+        StatusCode::NOT_FOUND,
+        "This link does not work",
+        &["It is not an unsubscribe link from one of our emails. You can choose which emails you get in the portal."],
+        None,
+    )
+}
+
+/// `GET /api/mail/preferences`: which optional mail the caller gets.
+pub fn preferences(ctx: &Ctx) -> Reply {
+    let me = ctx.principal.user()?;
+    let off = unsubscribe::suppressed(ctx.db, &me.sub)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "reminder_emails": !off }),
+    ))
+}
+
+/// `PUT /api/mail/preferences`: `{"reminder_emails": bool}`.
+pub fn set_preferences(req: &Request, ctx: &Ctx) -> Reply {
+    let me = ctx.principal.user()?;
+    let b: crate::api::PreferencesBody = service_kit::json::parse(req)?;
+    if b.reminder_emails {
+        unsubscribe::resume(ctx.db, &me.sub)?;
+    } else {
+        unsubscribe::suppress(ctx.db, &me.sub, &ctx.now.to_string())?;
+    }
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "reminder_emails": b.reminder_emails }),
+    ))
 }

@@ -15,6 +15,7 @@ pub mod smtp;
 mod spin_io;
 pub mod stream;
 pub mod templates;
+pub mod unsubscribe;
 
 use delivery::{Plan, Report, Transport};
 use jiff::SignedDuration;
@@ -27,7 +28,8 @@ use service_kit::vars::Vars;
 use service_kit::Problem;
 use templates::Branding;
 
-pub const MIGRATIONS: &[Migration] = service_kit::migrations!("mail", "0001_mail.sql");
+pub const MIGRATIONS: &[Migration] =
+    service_kit::migrations!("mail", "0001_mail.sql", "0002_unsubscribe.sql");
 
 /// What a request runs against.
 pub struct Ctx<'a> {
@@ -71,6 +73,8 @@ pub struct Settings {
     pub api: Api,
     /// What an external timer presents to `POST /api/mail/dispatch`; empty: admins only.
     pub dispatch_key: Option<String>,
+    /// The app's public origin, for the unsubscribe links mail makes.
+    pub origin: String,
 }
 
 impl Settings {
@@ -124,6 +128,7 @@ impl Settings {
                 ) as u64),
             },
             dispatch_key: vars.get("mail_dispatch_key"),
+            origin: service_kit::vars::public_origin(vars),
         }
     }
 }
@@ -158,6 +163,10 @@ impl Service for Mail {
             .get("/api/mail/notifications/unread", |_, c, _| h::unread(c))
             .get(STREAM, |r, c, _| h::stream_head(r, c))
             .post("/api/mail/notifications/read", |r, c, _| h::mark_read(r, c))
+            .get(unsubscribe::PATH, |r, c, _| h::unsubscribe_page(r, c))
+            .post(unsubscribe::PATH, |r, c, _| h::unsubscribe(r, c))
+            .get("/api/mail/preferences", |_, c, _| h::preferences(c))
+            .put("/api/mail/preferences", |r, c, _| h::set_preferences(r, c))
     }
 
     fn prepare(ctx: &Ctx) -> Result<(), Problem> {

@@ -26,6 +26,8 @@ pub struct NewMessage {
     pub template: Template,
     pub to: Recipient,
     pub rendered: Rendered,
+    /// The one-click opt-out it offers (optional mail to an account).
+    pub unsubscribe: Option<String>,
 }
 
 /// Stores `m` unless its key was seen; the message's id and whether it is new. A repeat with
@@ -39,8 +41,9 @@ pub fn submit(db: &dyn Db, m: &NewMessage, now: Timestamp) -> Result<(String, bo
     let at = now.to_string();
     let rows = db.execute(
         "INSERT INTO mail_messages (id, idempotency_key, template, to_user, to_address, subject, \
-           text_body, html_body, link, essential, status, next_attempt_at, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) \
+           text_body, html_body, link, essential, status, next_attempt_at, created_at, \
+           unsubscribe_url) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         params![
             id.as_str(),
@@ -54,7 +57,8 @@ pub fn submit(db: &dyn Db, m: &NewMessage, now: Timestamp) -> Result<(String, bo
             m.rendered.link.as_deref(),
             m.template.essential() as i64,
             at.as_str(),
-            at.as_str()
+            at.as_str(),
+            m.unsubscribe.as_deref()
         ],
     )?;
     if rows.first().is_some() {
@@ -80,6 +84,7 @@ pub struct Claimed {
     pub text: String,
     pub html: String,
     pub essential: bool,
+    pub unsubscribe: Option<String>,
     /// Attempts made before this one.
     pub attempts: i64,
     /// The claim this instance holds (what [`record`] must still find).
@@ -101,7 +106,7 @@ pub fn claim(db: &dyn Db, now: Timestamp, limit: i64) -> Result<Vec<Claimed>, Pr
                         AND (lease_until IS NULL OR lease_until <= ?2) \
                       ORDER BY next_attempt_at LIMIT ?3) \
          RETURNING id, template, to_user, to_address, subject, text_body, html_body, essential, \
-           attempts, lease_until",
+           attempts, lease_until, unsubscribe_url",
         params![lease.as_str(), at.as_str(), limit],
     )?;
     rows.iter()
@@ -118,6 +123,7 @@ pub fn claim(db: &dyn Db, now: Timestamp, limit: i64) -> Result<Vec<Claimed>, Pr
                 text: r.get("text_body")?,
                 html: r.get("html_body")?,
                 essential: r.get::<i64>("essential")? == 1,
+                unsubscribe: r.get("unsubscribe_url")?,
                 attempts: r.get("attempts")?,
                 lease_until: r.get("lease_until")?,
             })
@@ -372,6 +378,7 @@ mod tests {
                 html: "h".into(),
                 link: Some("#/appointments".into()),
             },
+            unsubscribe: None,
         }
     }
 

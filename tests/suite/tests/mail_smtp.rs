@@ -2,7 +2,7 @@
 //! `mail_transport = "smtp"` pointing at it, and the messages it receives are parsed as any mail
 //! client would — headers, both parts, the links. Needs its own app: skipped under HEALTHE_URL.
 
-use blackbox::booking::{a_slot, book, doctor_with_hours, every_day};
+use blackbox::booking::{a_slot, act, book, doctor_with_hours, every_day};
 use blackbox::{admin, get, new_patient, with_variables};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -33,6 +33,8 @@ fn relay() -> Option<&'static Relay> {
                 ("mail_from", "Clinic Nord <desk@clinic-nord.example>"),
                 ("mail_clinic_name", "Clinic Nord"),
                 ("public_url", "https://clinic-nord.example"),
+                // Every visit booked here (3 to 5 days ahead) is due its reminder at once.
+                ("booking_reminder_hours", "336"),
             ]);
             if !ready {
                 return None;
@@ -367,4 +369,103 @@ fn a_mailed_reset_link_sets_a_new_password_once() {
         Some(&admin.access),
     );
     assert!(!d.text.contains("token="), "{}", d.text);
+}
+
+#[test]
+fn a_reminder_brings_links_that_answer_once_and_a_one_click_unsubscribe() {
+    let Some(relay) = relay() else { return };
+    let doctor = doctor_with_hours("Europe/Berlin", every_day("08:00", "18:00"), "dermatology");
+    let patient = new_patient();
+    let r = book(&patient, &doctor.id, &a_slot(&doctor.id, 2));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(act(&doctor, &id, "confirm", None).status, 200);
+
+    let raw = message_about(relay, &patient.email, "Reminder");
+    let mail = mailparse::parse_mail(&raw).unwrap();
+    let header = |k: &str| {
+        mail.headers
+            .iter()
+            .find(|h| h.get_key().eq_ignore_ascii_case(k))
+            .map(|h| h.get_value())
+            .unwrap_or_default()
+    };
+    let list = header("List-Unsubscribe");
+    assert!(
+        list.starts_with("<https://clinic-nord.example/api/mail/unsubscribe?token="),
+        "{list}"
+    );
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let text = plain_text(&raw);
+    assert!(!text.contains("check-up"), "the reason is never mailed");
+    let labelled = |label: &str| {
+        let at = text
+            .find(label)
+            .unwrap_or_else(|| panic!("no {label} in {text}"));
+        link_path(&text[at + label.len()..], "https://clinic-nord.example/")
+    };
+    let attend = &labelled("I will come: ");
+    let cancel = &labelled("Cancel this visit: ");
+    assert!(
+        attend.starts_with("/api/booking/reminder-answer?token="),
+        "{attend}"
+    );
+
+    // Following a link only shows what it would do.
+    let page = get(attend, None);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("<form method=\"post\""), "{}", page.text);
+    let visit = get(
+        &format!("/api/booking/appointments/{id}"),
+        Some(&patient.access),
+    );
+    assert!(visit.json()["attendance_confirmed_at"].is_null());
+    let form = |path: &str| {
+        blackbox::send(
+            "POST",
+            path,
+            None,
+            Some("application/x-www-form-urlencoded"),
+            Some(Vec::new()),
+        )
+    };
+    assert_eq!(form(attend).status, 200);
+    let visit = get(
+        &format!("/api/booking/appointments/{id}"),
+        Some(&doctor.access),
+    );
+    assert!(
+        visit.json()["attendance_confirmed_at"].is_string(),
+        "{}",
+        visit.text
+    );
+    assert_eq!(form(attend).status, 410, "a link works once");
+
+    // The mail client's one-click unsubscribe (RFC 8058), with no sign-in.
+    let one_click = list
+        .trim_start_matches("<https://clinic-nord.example")
+        .trim_end_matches('>');
+    let r = blackbox::send(
+        "POST",
+        one_click,
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some(b"List-Unsubscribe=One-Click".to_vec()),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let prefs = get("/api/mail/preferences", Some(&patient.access));
+    assert_eq!(prefs.json()["reminder_emails"], false, "{}", prefs.text);
+
+    // Cancelling from the reminder is the patient's own cancellation; the doctor hears of it.
+    assert_eq!(form(cancel).status, 200);
+    let visit = get(
+        &format!("/api/booking/appointments/{id}"),
+        Some(&patient.access),
+    );
+    assert_eq!(visit.json()["status"], "cancelled");
+    let told = message_about(relay, &doctor.email, "cancelled");
+    assert!(!plain_text(&told).contains("check-up"));
 }
