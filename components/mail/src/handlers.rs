@@ -192,17 +192,30 @@ pub fn mark_read(req: &Request, ctx: &Ctx) -> Reply {
 pub fn stream_head(req: &Request, ctx: &Ctx) -> Reply {
     ctx.principal.user()?;
     crate::stream::resume_point(req)?;
+    Ok(head("text/event-stream"))
+}
+
+/// `GET /api/mail/notifications/poll`: the long-poll fallback's head (its body is written when
+/// there is news or the wait ends: `spin_io::poll`). Its input is checked here, before the 200.
+pub fn poll_head(req: &Request, ctx: &Ctx) -> Reply {
+    ctx.principal.user()?;
+    crate::stream::resume_point(req)?;
+    crate::stream::poll_wait(req)?;
+    Ok(head("application/json"))
+}
+
+fn head(content_type: &'static str) -> service_kit::http::Response {
     let mut r = http::Response::new(Vec::new());
     let h = r.headers_mut();
     h.insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/event-stream"),
+        http::HeaderValue::from_static(content_type),
     );
     h.insert(
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("no-store"),
     );
-    Ok(r)
+    r
 }
 
 /// `GET /api/mail/unsubscribe?token=`: what the link will do, and a button (a mail scanner

@@ -136,6 +136,7 @@ impl Settings {
 pub const INTAKE: &str = "/api/mail/outbox";
 pub const DISPATCH: &str = "/api/mail/dispatch";
 pub const STREAM: &str = "/api/mail/notifications/stream";
+pub const POLL: &str = "/api/mail/notifications/poll";
 
 /// mail as a service: its name, context and route table.
 pub struct Mail;
@@ -162,6 +163,7 @@ impl Service for Mail {
             })
             .get("/api/mail/notifications/unread", |_, c, _| h::unread(c))
             .get(STREAM, |r, c, _| h::stream_head(r, c))
+            .get(POLL, |r, c, _| h::poll_head(r, c))
             .post("/api/mail/notifications/read", |r, c, _| h::mark_read(r, c))
             .get(unsubscribe::PATH, |r, c, _| h::unsubscribe_page(r, c))
             .post(unsubscribe::PATH, |r, c, _| h::unsubscribe(r, c))
@@ -229,17 +231,22 @@ impl service_kit::spin::SpinService for Mail {
     }
 
     fn streams(route: &'static str) -> bool {
-        route == STREAM
+        route == STREAM || route == POLL
     }
 
     async fn stream(
         req: &service_kit::http::Request,
-        _route: &'static str,
+        route: &'static str,
         kit: &service_kit::spin::Kit,
         body: &mut service_kit::spin::BodyWriter,
     ) {
-        if let Err(p) = spin_io::stream(req, kit, body).await {
-            eprintln!("mail: notification stream: {}", p.detail);
+        let done = if route == POLL {
+            spin_io::poll(req, kit, body).await
+        } else {
+            spin_io::stream(req, kit, body).await
+        };
+        if let Err(p) = done {
+            eprintln!("mail: notification {route}: {}", p.detail);
         }
     }
 

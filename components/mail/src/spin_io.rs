@@ -177,3 +177,36 @@ pub async fn stream(
         service_kit::spin::sleep(POLL).await;
     }
 }
+
+/// Answers the caller's long poll: at once if anything came after `?after=` (or when no point
+/// was given: the client learns where it stands), else when something does or the wait ends.
+pub async fn poll(
+    req: &service_kit::http::Request,
+    kit: &service_kit::spin::Kit,
+    body: &mut service_kit::spin::BodyWriter,
+) -> Result<(), Problem> {
+    use crate::notifications;
+    use crate::stream::{self, POLL};
+    let (principal, _) = kit.authenticate(req).await?;
+    let me = principal.user()?.sub.clone();
+    let wait = stream::poll_wait(req)?;
+    let db = kit.db()?;
+    service_kit::migrate::apply(db, "mail", crate::MIGRATIONS)?;
+    let started = std::time::Instant::now();
+    let answer = loop {
+        let (unread, latest) = notifications::summary(db, &me)?;
+        let Some(after) = stream::resume_point(req)? else {
+            break stream::poll_answer(&[], unread, latest);
+        };
+        let news = notifications::since(db, &me, after, 50)?;
+        if let Some(last) = news.last() {
+            break stream::poll_answer(&news, unread, last.seq);
+        }
+        if started.elapsed() + POLL > wait {
+            break stream::poll_answer(&[], unread, after);
+        }
+        service_kit::spin::sleep(POLL).await;
+    };
+    body.write(answer.as_bytes()).await;
+    Ok(())
+}

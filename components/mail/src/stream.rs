@@ -53,6 +53,32 @@ pub fn unread(count: i64) -> String {
     format!("event: unread\ndata: {{\"unread\":{count}}}\n\n")
 }
 
+/// How long a long poll (`GET /api/mail/notifications/poll`, for clients that can't hold a
+/// stream) waits for news: `?wait=` seconds, 0 to [`LIFETIME`], the whole lifetime by default.
+pub fn poll_wait(req: &Request) -> Result<Duration, Problem> {
+    match query_param(req, "wait") {
+        None => Ok(LIFETIME),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= LIFETIME.as_secs())
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                Problem::invalid(
+                    "wait",
+                    format!("must be 0 to {} seconds", LIFETIME.as_secs()),
+                )
+            }),
+    }
+}
+
+/// A long poll's answer: what came after the caller's point, the unread count, and the point to
+/// ask from next (`?after=`).
+pub fn poll_answer(items: &[Notification], unread: i64, next: i64) -> String {
+    serde_json::json!({ "items": items, "unread": unread, "next": next }).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +101,20 @@ mod tests {
         assert_eq!(resume_point(&req(&[], "?after=3")).unwrap(), Some(3));
         let p = resume_point(&req(&[("last-event-id", "x")], "")).unwrap_err();
         assert_eq!(p.errors[0].field, "Last-Event-ID");
+    }
+
+    #[test]
+    fn a_long_poll_waits_a_bounded_time() {
+        assert_eq!(poll_wait(&req(&[], "")).unwrap(), LIFETIME);
+        assert_eq!(poll_wait(&req(&[], "?wait=0")).unwrap(), Duration::ZERO);
+        assert_eq!(
+            poll_wait(&req(&[], "?wait=26")).unwrap_err().errors[0].field,
+            "wait"
+        );
+        assert_eq!(
+            poll_wait(&req(&[], "?wait=-1")).unwrap_err().errors[0].field,
+            "wait"
+        );
     }
 
     #[test]

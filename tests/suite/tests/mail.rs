@@ -313,3 +313,59 @@ fn the_stream_brings_a_change_within_two_seconds_and_resumes_from_the_last_event
     );
     assert_eq!(r.problem(422), ["after"]);
 }
+
+#[test]
+fn the_long_poll_answers_when_news_comes_and_only_with_the_callers_own() {
+    let doctor = doctor_with_hours("Europe/Berlin", every_day("09:00", "17:00"), "cardiology");
+    let patient = new_patient();
+    let r = book(&patient, &doctor.id, &a_slot(&doctor.id, 3));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let appointment = r.json()["id"].as_str().unwrap().to_string();
+
+    // Without a point, it answers at once: where the caller stands.
+    let r = get("/api/mail/notifications/poll", Some(&patient.access));
+    assert_eq!(r.status, 200, "{}", r.text);
+    let next = r.json()["next"].as_i64().unwrap();
+
+    // A poll from there waits; the doctor's confirmation ends it.
+    let token = patient.access.clone();
+    let waiting = std::thread::spawn(move || {
+        let started = Instant::now();
+        let r = get(
+            &format!("/api/mail/notifications/poll?after={next}&wait=20"),
+            Some(&token),
+        );
+        (r, started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(act(&doctor, &appointment, "confirm", None).status, 200);
+    let (r, took) = waiting.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{}", r.text);
+    assert_eq!(items[0]["kind"], "appointment_confirmed");
+    assert!(took < Duration::from_secs(10), "answered after {took:?}");
+    assert_eq!(r.json()["next"], items[0]["seq"]);
+
+    // Nothing new: an empty answer when the wait ends, from the same point.
+    let after = items[0]["seq"].as_i64().unwrap();
+    let r = get(
+        &format!("/api/mail/notifications/poll?after={after}&wait=1"),
+        Some(&patient.access),
+    );
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 0, "{}", r.text);
+    assert_eq!(r.json()["next"], after);
+
+    // Someone else polling from 0 sees none of it; bad input is refused before the wait.
+    let other = new_patient();
+    let r = get(
+        "/api/mail/notifications/poll?after=0&wait=0",
+        Some(&other.access),
+    );
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 0, "{}", r.text);
+    assert_eq!(
+        get("/api/mail/notifications/poll?wait=99", Some(&other.access)).problem(422),
+        ["wait"]
+    );
+    get("/api/mail/notifications/poll", None).problem(401);
+}
