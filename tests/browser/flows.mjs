@@ -81,6 +81,20 @@ export const flows = {
     await d.getByText("Chest tightness when climbing stairs").waitFor();
     await screen(d, "doctor-agenda-week");
 
+    // The patient's open screen shows it at once, with no reload (the notification stream), and
+    // the header counts the unread notification.
+    await p.locator(".appointment .status", { hasText: "Confirmed" }).waitFor({ timeout: 5000 });
+    await p.locator(".bell .count").waitFor({ timeout: 5000 });
+    await screen(p, "my-appointments-live");
+    await p.getByRole("link", { name: /^Notifications/ }).click();
+    await p.getByRole("heading", { name: "Notifications" }).waitFor();
+    await p.getByText(/is confirmed/).first().waitFor();
+    await screen(p, "notifications");
+    await p.getByRole("button", { name: "Mark all as read" }).click();
+    await p.getByText("0 unread notifications").waitFor();
+    assert.equal(await p.locator(".bell .count").count(), 0);
+    await p.getByRole("link", { name: "My appointments" }).click();
+
     // The patient sees it confirmed after a reload, still signed in (the refresh cookie).
     await p.reload();
     await p.getByRole("button", { name: "Sign out" }).waitFor();
@@ -141,6 +155,28 @@ export const flows = {
     await p.getByRole("button", { name: "Sign in" }).click();
     await p.getByText("cannot be reached").waitFor();
     await screen(p, "unreachable");
+  },
+
+  /** A forgotten password asked for, a dead reset link refused on its form, and the screen a
+   * verification link lands on. (The mails themselves are followed over SMTP in mail_smtp.rs.) */
+  async "password-reset-screens"({ fixtures: f, person, screen }) {
+    const { page: p } = await person("visitor");
+    await p.goto("/#/sign-in");
+    await p.getByRole("link", { name: "Forgot your password?" }).click();
+    await p.getByRole("heading", { name: "Reset your password" }).waitFor();
+    await p.getByLabel("Email").fill(f.patient_email);
+    await p.getByRole("button", { name: "Send the link" }).click();
+    await p.getByText("If the address has an account, a link is on its way to it.").waitFor();
+    await screen(p, "reset-requested");
+    await p.goto("/#/reset-password?token=not-a-real-token");
+    await p.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    await p.getByLabel("New password", { exact: true }).fill("a perfectly long new passphrase");
+    await p.getByRole("button", { name: "Set the password" }).click();
+    await p.getByText("This link has expired or was already used.").waitFor();
+    await screen(p, "reset-dead-link");
+    await p.goto("/#/verified?result=verified");
+    await p.getByText("your address is confirmed").waitFor();
+    await screen(p, "address-confirmed");
   },
 
   /** The heart calculator with cholesterol in mmol/L, then an out-of-range age on its field. */

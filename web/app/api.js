@@ -94,6 +94,13 @@ export async function call(method, path, body) {
   }
 }
 
+/** The signed-in user's access token, refreshed first when about to lapse (for requests the
+ * portal makes itself, such as the notification stream). */
+export async function bearer() {
+  if (access && access.expiresAt - Date.now() < 30_000) await restore();
+  return access?.token ?? null;
+}
+
 export const get = (path) => call("GET", path);
 export const post = (path, body = {}) => call("POST", path, body);
 export const put = (path, body) => call("PUT", path, body);
@@ -105,6 +112,16 @@ export async function signIn(email, password) {
 
 export const register = (email, display_name, password) =>
   raw("POST", "/api/auth/register", { email, display_name, password });
+
+/** Asks for a reset link (answered alike whether or not the address has an account). */
+export const requestReset = (email) => raw("POST", "/api/auth/password-reset", { email });
+
+/** Sets a new password with the token from a reset link. */
+export const confirmReset = (token, password) =>
+  raw("POST", "/api/auth/password-reset/confirm", { token, password });
+
+/** auth's health: whether the first admin exists, whether booking needs a verified address. */
+export const authHealth = () => raw("GET", "/api/auth/health");
 
 export async function signOut() {
   try {

@@ -3,6 +3,7 @@
 import { html, useState, Field, ErrorNote, Loading, Empty, useLoad, dateTime, time, myZone, isoDate, addDays, day } from "./ui.js";
 import { fieldError, useSubmit } from "./account.js";
 import { get, post, call, withQuery, currentUser } from "./api.js";
+import { useNotifications } from "./live.js";
 import * as S from "./strings.js";
 
 const doctorNames = new Map();
@@ -26,6 +27,11 @@ export function MyAppointments() {
   const [past, e2, reload2] = useLoad(() => get(withQuery("/api/booking/appointments", { to: now.slice(0, 19) + "Z", limit: 50 })), []);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
+  // The doctor's answer shows the moment it is given.
+  useNotifications(() => {
+    reload1();
+    reload2();
+  });
   const cancel = async (a) => {
     setError(null);
     try {
@@ -49,6 +55,7 @@ export function MyAppointments() {
               <p class=${`status status-${a.status}`}>${t.status[a.status] || a.status}</p>
               ${a.reason && html`<p>${t.reason}: ${a.reason}</p>`}
               ${a.note && html`<p>${t.note}: ${a.note}</p>`}
+              ${a.attendance_confirmed_at && html`<p>${t.attending}</p>`}
               ${canCancel && ["requested", "confirmed"].includes(a.status) &&
               html`<button type="button" class="secondary" onClick=${() => cancel(a)}>${t.cancel}</button>`}
               ${canCancel && ["requested", "confirmed"].includes(a.status) &&
@@ -130,6 +137,8 @@ export function Agenda({ query, go }) {
     () => get(withQuery("/api/booking/appointments", week ? { week: d, limit: 100 } : { day: d, limit: 100 })),
     [d, week],
   );
+  // A new request, or a patient's cancellation, shows without a reload.
+  useNotifications(() => reload());
   const step = week ? 7 : 1;
   const link = (day, view = query.view) => withQuery("#/agenda", { day, view });
   const [actError, setActError] = useState(null);
@@ -170,6 +179,7 @@ export function Agenda({ query, go }) {
           <h2>${week ? `${day(a.starts_at, zone)}, ` : ""}${time(a.starts_at, zone)}–${time(a.ends_at, zone)}</h2>
           <p class=${`status status-${a.status}`}>${S.appointments.status[a.status] || a.status}</p>
           <p>${t.reason}: ${a.reason}</p>
+          ${a.attendance_confirmed_at && html`<p>${S.appointments.attending}</p>`}
           ${a.status === "requested" &&
           html`<div class="actions">
             <button type="button" onClick=${() => act(a, "confirm")}>${t.confirm}</button>

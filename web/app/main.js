@@ -2,8 +2,10 @@
 // and a header whose navigation follows the signed-in role.
 import { html, useState, useEffect } from "./ui.js";
 import { render } from "/vendor/htm-3.1.1/standalone.module.js";
-import { restore, signOut, onSessionChange, currentUser, ApiError } from "./api.js";
-import { SignIn, Register } from "./account.js";
+import { restore, signOut, onSessionChange, currentUser, authHealth, ApiError } from "./api.js";
+import { SignIn, Register, Verified, VerifyBanner, ResetPassword } from "./account.js";
+import { Notifications } from "./notifications.js";
+import { onUnread } from "./live.js";
 import { FindDoctor, DoctorPage } from "./doctors.js";
 import { MyAppointments, Agenda } from "./appointments.js";
 import { Risk } from "./risk.js";
@@ -28,16 +30,31 @@ function screen(route, user) {
   const doctorMatch = path.match(/^\/doctors\/([^/]+)$/);
   if (path === "/sign-in") return html`<${SignIn} go=${go} />`;
   if (path === "/register") return html`<${Register} go=${go} />`;
+  if (path === "/verified") return html`<${Verified} query=${query} />`;
+  // Keyed by the token: arriving from a link starts the form afresh.
+  if (path === "/reset-password") return html`<${ResetPassword} key=${query.token || ""} query=${query} />`;
   if (path === "/doctors") return html`<${FindDoctor} query=${query} go=${go} />`;
   if (doctorMatch) return html`<${DoctorPage} id=${decodeURIComponent(doctorMatch[1])} query=${query} />`;
   if (!user) return html`<${SignIn} go=${go} />`;
-  if (path === "/appointments") return html`<${MyAppointments} />`;
+  // A notification's link names the visit (#/appointments/<id>): the list shows it.
+  if (path === "/appointments" || path.startsWith("/appointments/")) return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
+  if (path === "/notifications") return html`<${Notifications} />`;
   if (path === "/risk") return html`<${Risk} query=${query} go=${go} />`;
   if (path === "/accounts") return html`<${Accounts} query=${query} go=${go} />`;
   if (path === "/profile") return html`<${DoctorProfile} id=${query.id || user.id} />`;
   if (path === "/events") return html`<${Events} query=${query} go=${go} />`;
   return null;
+}
+
+/** The header's way to the notifications, with the unread count as it changes. */
+function Bell() {
+  const [count, setCount] = useState(0);
+  useEffect(() => onUnread(setCount), []);
+  const here = (location.hash.split("?")[0] || "#/") === "#/notifications";
+  return html`<a href="#/notifications" class="bell" aria-current=${here ? "page" : undefined}>
+    ${S.nav.notifications}${count > 0 && html` <span class="count" aria-label=${S.notifications.unread(count)}>${count}</span>`}
+  </a>`;
 }
 
 function Nav({ user }) {
@@ -64,6 +81,12 @@ function App() {
   const [user, setUser] = useState(currentUser);
   const [ready, setReady] = useState(false);
   const [down, setDown] = useState(false);
+  const [verifyRequired, setVerifyRequired] = useState(false);
+  useEffect(() => {
+    authHealth()
+      .then((h) => setVerifyRequired(Boolean(h?.verified_email_required)))
+      .catch(() => {});
+  }, []);
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
     addEventListener("hashchange", onHash);
@@ -100,12 +123,14 @@ function App() {
       <${Nav} user=${user} />
       ${user &&
       html`<div class="who">
+        <${Bell} />
         <span>${c.signedInAs(user.display_name, S.roles[user.role] || user.role)}</span>
         <button type="button" class="secondary" onClick=${async () => { await signOut(); go("#/sign-in"); }}>${c.signOut}</button>
       </div>`}
     </header>
     <main id="main">
       ${down && html`<p class="error" role="alert">${c.unreachable}</p>`}
+      ${user && verifyRequired && user.email_verified === false && html`<${VerifyBanner} />`}
       ${ready ? screen(route, user) : html`<p class="loading" role="status">${c.loading}</p>`}
     </main>
     <footer><p>${c.disclaimer}</p></footer>

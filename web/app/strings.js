@@ -23,6 +23,7 @@ export const nav = {
   events: "Booking log",
   signIn: "Sign in",
   register: "Register",
+  notifications: "Notifications",
 };
 
 export const signIn = {
@@ -33,6 +34,49 @@ export const signIn = {
   busy: "Signing in…",
   noAccount: "New here?",
   register: "Create a patient account",
+  forgot: "Forgot your password?",
+};
+
+export const registered = {
+  title: "Check your inbox",
+  sent: (email) =>
+    `If ${email} can be used, a message is on its way to it. Follow its link to confirm your address, then sign in.`,
+};
+
+export const verify = {
+  title: "Your email address",
+  verified: "Thank you: your address is confirmed. You can book visits now.",
+  expired: "This link has expired or was already used. Sign in and ask for a new one.",
+  banner: "Please confirm your email address to book visits: follow the link we mailed you.",
+  resend: "Send the link again",
+  resent: "A new link is on its way.",
+};
+
+export const reset = {
+  title: "Reset your password",
+  intro: "Give the address of your account, and we will mail you a link to choose a new password. The link works once, for one hour.",
+  email: "Email",
+  send: "Send the link",
+  sending: "Sending…",
+  sent: "If the address has an account, a link is on its way to it.",
+  choose: "Choose a new password",
+  password: "New password",
+  save: "Set the password",
+  saving: "Saving…",
+  done: "Your password is set, and you are signed out everywhere else. Sign in with the new one.",
+  deadLink: "This link has expired or was already used.",
+  askAgain: "Ask for a new one",
+  signIn: "Sign in",
+};
+
+export const notifications = {
+  title: "Notifications",
+  none: "Nothing yet. You will see here what happens to your visits, as it happens.",
+  unread: (n) => (n === 1 ? "1 unread notification" : `${n} unread notifications`),
+  markAll: "Mark all as read",
+  open: "Open",
+  reminderEmails: "Send me reminder emails before my visits",
+  saved: "Saved.",
 };
 
 export const register = {
@@ -97,6 +141,7 @@ export const appointments = {
   past: "Past",
   none: "No appointments here.",
   with: (name) => `with ${name}`,
+  attending: "The patient confirmed they will come.",
   status: {
     requested: "Waiting for the doctor",
     confirmed: "Confirmed",

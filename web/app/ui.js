@@ -40,16 +40,21 @@ export function ErrorNote({ error, strings }) {
 export const Loading = ({ text }) => html`<p class="loading" role="status">${text}</p>`;
 export const Empty = ({ text }) => html`<p class="empty">${text}</p>`;
 
-/** Loads `fn()` when `deps` change: [data, error, reload]. */
+/**
+ * Loads `fn()` when `deps` change: [data, error, reload]. A reload of the same thing (after an
+ * action, or a live notification) keeps what is shown until the new answer replaces it, so the
+ * screen does not flash; new deps clear it.
+ */
 export function useLoad(fn, deps) {
-  const [state, setState] = useState({ data: undefined, error: null });
+  const [state, setState] = useState({ data: undefined, error: null, key: null });
   const [tick, setTick] = useState(0);
+  const key = JSON.stringify(deps);
   useEffect(() => {
     let live = true;
-    setState({ data: undefined, error: null });
+    setState((s) => (s.key === key ? s : { data: undefined, error: null, key }));
     fn().then(
-      (data) => live && setState({ data, error: null }),
-      (error) => live && setState({ data: undefined, error }),
+      (data) => live && setState({ data, error: null, key }),
+      (error) => live && setState({ data: undefined, error, key }),
     );
     return () => {
       live = false;

@@ -65,7 +65,12 @@ fn refresh_body(req: &Request) -> Result<RefreshBody, Problem> {
 
 pub fn health(ctx: &Ctx) -> Reply {
     let admin = accounts::admin_exists(ctx)?;
-    let mut body = serde_json::json!({ "status": "ok", "service": "auth", "admin_exists": admin });
+    let mut body = serde_json::json!({
+        "status": "ok",
+        "service": "auth",
+        "admin_exists": admin,
+        "verified_email_required": ctx.settings.verified_email_required,
+    });
     if !admin {
         body["hint"] = "No admin account yet: set the secret variables admin_email and admin_password (for example SPIN_VARIABLE_ADMIN_EMAIL and SPIN_VARIABLE_ADMIN_PASSWORD) and restart; the first request then creates the admin.".into();
     }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `auth_registrations_per_hour`: sign-ups accepted from one client address in an hour.
     pub registrations_per_hour: i64,
+    /// Whether booking asks for a verified address (`service_kit::vars::verified_email_required`),
+    /// reported by the health route so the portal can say so.
+    pub verified_email_required: bool,
 }
 
 impl Settings {
@@ -79,6 +82,7 @@ impl Settings {
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(throttle::REGISTER_PER_HOUR),
+            verified_email_required: service_kit::vars::verified_email_required(vars),
         }
     }
 }

@@ -134,3 +134,12 @@ fn a_patient_reviews_a_completed_visit() {
         json!({ "patient_email": patient.email, "password": PASSWORD, "doctor_id": doctor.id }),
     );
 }
+
+#[test]
+fn a_forgotten_password_and_a_confirmed_address_have_their_screens() {
+    let patient = new_patient();
+    run_flow(
+        "password-reset-screens",
+        json!({ "patient_email": patient.email }),
+    );
+}
