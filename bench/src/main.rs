@@ -12,6 +12,7 @@
 //! model work — and the native tract time per evaluation.
 
 mod lists;
+mod mail;
 mod peer;
 mod sqlite;
 
@@ -786,5 +787,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "sqlite") {
         sqlite::run();
+    }
+    if all || which.iter().any(|w| w == "mail") {
+        mail::run();
     }
 }

@@ -8,6 +8,7 @@
 //! independent of each other, of order, and of earlier runs.
 
 pub mod booking;
+pub mod smtp;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -101,41 +102,50 @@ pub fn base_url() -> &'static str {
         if let Ok(url) = std::env::var("HEALTHE_URL") {
             return url.trim_end_matches('/').to_string();
         }
-        build_wasm();
-        let root = workspace_root();
-        let state =
-            std::env::temp_dir().join(format!("healthe-suite-{}-{}", std::process::id(), unique()));
-        std::fs::create_dir_all(&state).unwrap();
-        // The app's runtime config, placed in the fresh state directory so every store it names
-        // (SQLite against the working directory, key-value against the file's folder) lands there.
-        std::fs::copy(
-            root.join("runtime-config.toml"),
-            state.join("runtime-config.toml"),
-        )
-        .unwrap();
-        let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
-        env.insert("SPIN_VARIABLE_ADMIN_EMAIL".into(), admin_email());
-        env.insert("SPIN_VARIABLE_ADMIN_PASSWORD".into(), admin_password());
-        for (k, v) in VARIABLES.get().into_iter().flatten() {
-            env.insert(
-                format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()),
-                v.clone(),
-            );
-        }
-        let host = test_host::spawn(
-            test_host::AppOptions {
-                app_dir: root,
-                runtime_config: Some(state.join("runtime-config.toml")),
-                working_dir: state.clone(),
-                state_dir: state.join(".spin"),
-                env,
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .expect("start the test host");
+        let vars: Vec<(String, String)> = VARIABLES.get().cloned().unwrap_or_default();
+        let (url, state) = start_app(&vars);
         let _ = STATE_DIR.set(state);
-        format!("http://{}", host.addr)
+        url
     })
+}
+
+/// Starts another app in the test host, with a fresh state directory and these Spin variables
+/// (beside the admin's): its base URL and its state directory. For the bench's scenarios that
+/// need their own configuration (mail over SMTP) beside the shared app.
+pub fn start_app(vars: &[(String, String)]) -> (String, PathBuf) {
+    build_wasm();
+    let root = workspace_root();
+    let state =
+        std::env::temp_dir().join(format!("healthe-suite-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&state).unwrap();
+    // The app's runtime config, placed in the fresh state directory so every store it names
+    // (SQLite against the working directory, key-value against the file's folder) lands there.
+    std::fs::copy(
+        root.join("runtime-config.toml"),
+        state.join("runtime-config.toml"),
+    )
+    .unwrap();
+    let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    env.insert("SPIN_VARIABLE_ADMIN_EMAIL".into(), admin_email());
+    env.insert("SPIN_VARIABLE_ADMIN_PASSWORD".into(), admin_password());
+    for (k, v) in vars {
+        env.insert(
+            format!("SPIN_VARIABLE_{}", k.to_ascii_uppercase()),
+            v.clone(),
+        );
+    }
+    let host = test_host::spawn(
+        test_host::AppOptions {
+            app_dir: root,
+            runtime_config: Some(state.join("runtime-config.toml")),
+            working_dir: state.clone(),
+            state_dir: state.join(".spin"),
+            env,
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .expect("start the test host");
+    (format!("http://{}", host.addr), state)
 }
 
 /// A value unique to this call, for emails and names that must not collide across tests and runs.
