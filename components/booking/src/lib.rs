@@ -190,17 +190,6 @@ pub const REMINDERS: &str = "/api/booking/reminders";
 /// Where a reminder's links land.
 pub const ANSWER: &str = "/api/booking/reminder-answer";
 
-/// Whether `req` carries the dispatch key as its bearer token.
-pub fn presents_dispatch_key(req: &service_kit::http::Request, settings: &Settings) -> bool {
-    let (Some(key), Ok(Some(given))) = (
-        settings.dispatch_key.as_deref(),
-        service_kit::principal::bearer_token(req),
-    ) else {
-        return false;
-    };
-    service_kit::internal::same_secret(key, given)
-}
-
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Booking {
     async fn context<'a>(
@@ -210,7 +199,8 @@ impl service_kit::spin::SpinService for Booking {
     ) -> Result<Ctx<'a>, Problem> {
         let settings = Settings::from_vars(kit.vars());
         // A timer's call carries the dispatch key, not a user's token.
-        let timer = route == REMINDERS && presents_dispatch_key(req, &settings);
+        let timer = route == REMINDERS
+            && service_kit::internal::presents_bearer_key(req, settings.dispatch_key.as_deref());
         let (principal, revocations) = if timer {
             (Principal::Anonymous, Revocations::default())
         } else {

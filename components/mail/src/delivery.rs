@@ -211,6 +211,22 @@ mod tests {
         .unwrap();
     }
 
+    fn fake(answers: Vec<Outcome>) -> Fake {
+        Fake {
+            answers: RefCell::new(answers),
+            sent: RefCell::new(vec![]),
+        }
+    }
+
+    fn plan(transport: Transport) -> Plan {
+        Plan {
+            transport,
+            from: "h@x.org".into(),
+            retry: Retry::default(),
+            batch: 10,
+        }
+    }
+
     /// The fake's futures are always ready: polling once is running them.
     fn run<F: std::future::Future>(f: F) -> F::Output {
         use std::task::{Context, Poll, Waker};
@@ -230,19 +246,11 @@ mod tests {
         queue(&db, "a", "u1");
         queue(&db, "b", "u2");
         queue(&db, "c", "gone");
-        let io = Fake {
-            answers: RefCell::new(vec![
-                Outcome::Sent("250".into()),
-                Outcome::Transient("451".into()),
-            ]),
-            sent: RefCell::new(vec![]),
-        };
-        let plan = Plan {
-            transport: Transport::Smtp,
-            from: "h@x.org".into(),
-            retry: Retry::default(),
-            batch: 10,
-        };
+        let io = fake(vec![
+            Outcome::Sent("250".into()),
+            Outcome::Transient("451".into()),
+        ]);
+        let plan = plan(Transport::Smtp);
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!(
             report,
@@ -261,16 +269,8 @@ mod tests {
         let db = SqliteDb::open_in_memory();
         service_kit::migrate::apply(&db, "mail", crate::MIGRATIONS).unwrap();
         queue(&db, "a", "u1");
-        let io = Fake {
-            answers: RefCell::new(vec![]),
-            sent: RefCell::new(vec![]),
-        };
-        let plan = Plan {
-            transport: Transport::Log,
-            from: "h@x.org".into(),
-            retry: Retry::default(),
-            batch: 10,
-        };
+        let io = fake(vec![]);
+        let plan = plan(Transport::Log);
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!(report.logged, 1);
         assert!(io.sent.borrow().is_empty());
@@ -295,16 +295,8 @@ mod tests {
         outbox::submit(&db, &reminder, jiff::Timestamp::UNIX_EPOCH).unwrap();
         queue(&db, "a", "u1");
         crate::unsubscribe::suppress(&db, "u1", "1970-01-01T00:00:00Z").unwrap();
-        let io = Fake {
-            answers: RefCell::new(vec![Outcome::Sent("250".into())]),
-            sent: RefCell::new(vec![]),
-        };
-        let plan = Plan {
-            transport: Transport::Smtp,
-            from: "h@x.org".into(),
-            retry: Retry::default(),
-            batch: 10,
-        };
+        let io = fake(vec![Outcome::Sent("250".into())]);
+        let plan = plan(Transport::Smtp);
         let report = run(deliver_due(&db, &io, &plan, || jiff::Timestamp::UNIX_EPOCH)).unwrap();
         assert_eq!((report.suppressed, report.sent), (1, 1));
         assert_eq!(io.sent.borrow().len(), 1, "only the essential one left");

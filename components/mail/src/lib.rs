@@ -176,17 +176,6 @@ impl Service for Mail {
     }
 }
 
-/// Whether `req` carries the dispatch key (`Authorization: Bearer <mail_dispatch_key>`).
-pub fn presents_dispatch_key(req: &service_kit::http::Request, settings: &Settings) -> bool {
-    let (Some(key), Ok(Some(given))) = (
-        settings.dispatch_key.as_deref(),
-        service_kit::principal::bearer_token(req),
-    ) else {
-        return false;
-    };
-    service_kit::internal::same_secret(key, given)
-}
-
 #[cfg(target_arch = "wasm32")]
 impl service_kit::spin::SpinService for Mail {
     async fn context<'a>(
@@ -197,7 +186,8 @@ impl service_kit::spin::SpinService for Mail {
         let settings = Settings::from_vars(kit.vars());
         let internal = service_kit::internal::is_internal(req, kit.vars());
         // A cron job's call: the dispatch key instead of a user token.
-        let keyed = route == DISPATCH && presents_dispatch_key(req, &settings);
+        let keyed = route == DISPATCH
+            && service_kit::internal::presents_bearer_key(req, settings.dispatch_key.as_deref());
         let principal = if route == INTAKE || keyed {
             // Services and the timer carry no user token.
             Principal::Anonymous

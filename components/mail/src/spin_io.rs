@@ -126,6 +126,18 @@ impl SpinIo<'_> {
     }
 }
 
+/// Who is listening, and mail's database, migrated: what a stream and a long poll start from.
+async fn listener<'a>(
+    req: &service_kit::http::Request,
+    kit: &'a service_kit::spin::Kit,
+) -> Result<(String, &'a service_kit::spin::SpinDb), Problem> {
+    let (principal, _) = kit.authenticate(req).await?;
+    let me = principal.user()?.sub.clone();
+    let db = kit.db()?;
+    service_kit::migrate::apply(db, "mail", crate::MIGRATIONS)?;
+    Ok((me, db))
+}
+
 /// Writes the caller's notification stream until its lifetime ends or the client leaves.
 pub async fn stream(
     req: &service_kit::http::Request,
@@ -134,10 +146,7 @@ pub async fn stream(
 ) -> Result<(), Problem> {
     use crate::notifications;
     use crate::stream::{self, KEEP_ALIVE, LIFETIME, POLL};
-    let (principal, _) = kit.authenticate(req).await?;
-    let me = principal.user()?.sub.clone();
-    let db = kit.db()?;
-    service_kit::migrate::apply(db, "mail", crate::MIGRATIONS)?;
+    let (me, db) = listener(req, kit).await?;
     let (unread, latest) = notifications::summary(db, &me)?;
     let mut cursor = stream::resume_point(req)?.unwrap_or(latest);
     let mut out = stream::preamble();
@@ -187,11 +196,8 @@ pub async fn poll(
 ) -> Result<(), Problem> {
     use crate::notifications;
     use crate::stream::{self, POLL};
-    let (principal, _) = kit.authenticate(req).await?;
-    let me = principal.user()?.sub.clone();
     let wait = stream::poll_wait(req)?;
-    let db = kit.db()?;
-    service_kit::migrate::apply(db, "mail", crate::MIGRATIONS)?;
+    let (me, db) = listener(req, kit).await?;
     let started = std::time::Instant::now();
     let answer = loop {
         let (unread, latest) = notifications::summary(db, &me)?;

@@ -37,6 +37,15 @@ pub fn same_secret(key: &str, given: &str) -> bool {
     Sha256::digest(key.as_bytes()) == Sha256::digest(given.as_bytes())
 }
 
+/// Whether `req` presents `key` (a secret variable, for a timer's call) as its bearer token;
+/// never when no key is set.
+pub fn presents_bearer_key(req: &Request, key: Option<&str>) -> bool {
+    match (key, crate::principal::bearer_token(req)) {
+        (Some(key), Ok(Some(given))) => same_secret(key, given),
+        _ => false,
+    }
+}
+
 /// The answer to anyone else.
 pub fn refused() -> Problem {
     Problem::forbidden("this endpoint answers only the app's own services")
