@@ -83,7 +83,7 @@ export const flows = {
 
     // The patient's open screen shows it at once, with no reload (the notification stream), and
     // the header counts the unread notification.
-    await p.locator(".appointment .status", { hasText: "Confirmed" }).waitFor({ timeout: 5000 });
+    await p.locator(".appointment .status", { hasText: "Confirmed" }).waitFor({ timeout: 2000 });
     await p.locator(".bell .count").waitFor({ timeout: 5000 });
     await screen(p, "my-appointments-live");
     await p.getByRole("link", { name: /^Notifications/ }).click();
@@ -155,6 +155,31 @@ export const flows = {
     await p.getByRole("button", { name: "Sign in" }).click();
     await p.getByText("cannot be reached").waitFor();
     await screen(p, "unreachable");
+  },
+
+  /** A doctor's open agenda shows a new request within 2 s of its booking, with no reload. */
+  async "live-agenda"({ fixtures: f, person, screen }) {
+    const doctor = await person("doctor");
+    const d = doctor.page;
+    await signIn(d, f.doctor_email, f.password);
+    await d.goto(`/#/agenda?day=${f.day}`);
+    await d.getByText("Nothing booked this day.").waitFor();
+    // The patient books from elsewhere (their own browser context, through the API).
+    const patient = await person("patient");
+    const api = patient.context.request;
+    const login = await api.post("/api/auth/login", { data: { email: f.patient_email, password: f.password } });
+    assert.equal(login.status(), 200);
+    const token = (await login.json()).access_token;
+    const booked = await api.post("/api/booking/appointments", {
+      headers: { authorization: `Bearer ${token}` },
+      data: { doctor_id: f.doctor_id, starts_at: f.slot, reason: "Seen live on the agenda" },
+    });
+    assert.equal(booked.status(), 201, await booked.text());
+    const at = Date.now();
+    await d.getByText("Seen live on the agenda").waitFor({ timeout: 2000 });
+    console.log(`the request showed on the agenda ${Date.now() - at} ms after its booking`);
+    await d.locator(".bell .count").waitFor();
+    await screen(d, "agenda-live");
   },
 
   /** A forgotten password asked for, a dead reset link refused on its form, and the screen a

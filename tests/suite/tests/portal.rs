@@ -143,3 +143,25 @@ fn a_forgotten_password_and_a_confirmed_address_have_their_screens() {
         json!({ "patient_email": patient.email }),
     );
 }
+
+#[test]
+fn a_doctors_open_agenda_shows_a_new_request_within_two_seconds() {
+    let zone = "Europe/Berlin";
+    let doctor = doctor_with_hours(zone, every_day("09:00", "17:00"), "Live cardiology");
+    let patient = new_patient();
+    let slot = blackbox::booking::a_slot(&doctor.id, 0);
+    // Berlin's 09:00–17:00 is 07:00–16:00 UTC whatever the season: the slot's UTC date is its
+    // date in the doctor's zone.
+    let day = slot[..10].to_string();
+    run_flow(
+        "live-agenda",
+        json!({
+            "doctor_email": doctor.email,
+            "doctor_id": doctor.id,
+            "patient_email": patient.email,
+            "password": PASSWORD,
+            "slot": slot,
+            "day": day,
+        }),
+    );
+}
