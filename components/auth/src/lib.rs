@@ -107,10 +107,13 @@ pub const REGISTER: &str = "/api/auth/register";
 pub const VERIFY: &str = "/api/auth/verify-email";
 pub const RESEND: &str = "/api/auth/verify-email/resend";
 pub const RESET: &str = "/api/auth/password-reset";
+pub const LOGIN: &str = "/api/auth/login";
 
-/// The routes whose success may have queued mail ([`outbox`]).
+/// The routes after whose success auth relays its outbox ([`outbox`]): those that queue mail,
+/// and sign-in, so that what a relay left while mail was down leaves with the next sign-in
+/// rather than the next sign-up (one read of an empty table, usually).
 #[cfg(target_arch = "wasm32")]
-const QUEUES_MAIL: [&str; 3] = [REGISTER, RESEND, RESET];
+const RELAYS_MAIL: [&str; 4] = [REGISTER, RESEND, RESET, LOGIN];
 
 /// auth as a service: its name, context and route table.
 pub struct Auth;
@@ -135,7 +138,7 @@ impl Service for Auth {
             .post("/api/auth/password-reset/confirm", |r, c, _| {
                 h::confirm_reset(r, c)
             })
-            .post("/api/auth/login", |r, c, _| h::login(r, c))
+            .post(LOGIN, |r, c, _| h::login(r, c))
             .post("/api/auth/refresh", |r, c, _| h::refresh(r, c))
             .delete("/api/auth/refresh", |r, c, _| h::logout(r, c))
             .post("/api/auth/logout", |r, c, _| h::logout(r, c))
@@ -190,7 +193,7 @@ impl service_kit::spin::SpinService for Auth {
         status: http::StatusCode,
         kit: &service_kit::spin::Kit,
     ) {
-        if !status.is_success() || !QUEUES_MAIL.contains(&route) {
+        if !status.is_success() || !RELAYS_MAIL.contains(&route) {
             return;
         }
         let relay = async {
