@@ -14,11 +14,16 @@ use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::sqlite;
 
-/// Reads the request, refusing bodies over `limit` with 413 before they are buffered whole.
-async fn read_request(req: IncomingRequest, limit: usize) -> Result<Request, Problem> {
+/// Reads the request, refusing bodies over `limit(path)` with 413 before they are buffered
+/// whole.
+async fn read_request(
+    req: IncomingRequest,
+    limit: impl Fn(&str) -> usize,
+) -> Result<Request, Problem> {
     let method = http::Method::from_bytes(req.method().to_string().as_bytes())
         .map_err(|_| Problem::method_not_allowed())?;
     let path = req.path_with_query().unwrap_or_else(|| "/".into());
+    let limit = limit(path.split('?').next().unwrap_or(""));
     let mut builder = http::Request::builder().method(method).uri(path.as_str());
     let mut declared_len = None;
     for (name, value) in req.headers().entries() {
@@ -381,6 +386,12 @@ pub async fn authenticate(
 #[allow(async_fn_in_trait)] // components are single-threaded: no `Send` bound is wanted
 pub trait SpinService: crate::router::Service {
     const BODY_LIMIT: usize = crate::json::DEFAULT_BODY_LIMIT;
+
+    /// The largest body a request to `path` may send (an upload route takes more than
+    /// [`SpinService::BODY_LIMIT`]); asked before the body is read, so by path alone.
+    fn body_limit(_path: &str) -> usize {
+        Self::BODY_LIMIT
+    }
     async fn context<'a>(
         req: &Request,
         route: &'static str,
@@ -484,7 +495,7 @@ impl Kit {
 /// on until that work ends, as wasi-http lets it.
 pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
     use crate::router::Found;
-    let request = match read_request(req, S::BODY_LIMIT).await {
+    let request = match read_request(req, S::body_limit).await {
         Ok(request) => request,
         Err(problem) => return send(out, problem_response(&problem)).await,
     };
