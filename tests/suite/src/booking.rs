@@ -128,3 +128,14 @@ pub fn wait_until(epoch_second: i64) {
         std::thread::sleep(std::time::Duration::from_secs(wait as u64));
     }
 }
+
+/// A visit `patient` booked with `doctor` (a few days ahead) and the doctor confirmed: what
+/// makes the doctor the patient's treating doctor. Its id.
+pub fn confirmed_visit(patient: &User, doctor: &User) -> String {
+    let r = book(patient, &doctor.id, &a_slot(&doctor.id, 0));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let c = act(doctor, &id, "confirm", None);
+    assert_eq!(c.status, 200, "{}", c.text);
+    id
+}

@@ -532,3 +532,59 @@ pub fn date_in(days: i64) -> String {
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
 }
+
+/// An answer whose body is bytes (a file's download).
+#[derive(Debug)]
+pub struct Raw {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Raw {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `body` as is with `headers` (and the bearer token), and reads the answer as bytes.
+pub fn send_raw(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Raw {
+    let url = format!("{}{}", base_url(), path);
+    let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+    if let Some(t) = token {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let request = builder.body(body).expect("request");
+    let mut response = agent()
+        .run(request)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(20 << 20)
+        .read_to_vec()
+        .unwrap_or_default();
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}

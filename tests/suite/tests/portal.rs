@@ -165,3 +165,25 @@ fn a_doctors_open_agenda_shows_a_new_request_within_two_seconds() {
         }),
     );
 }
+
+#[test]
+fn a_patient_keeps_their_record_and_reads_the_signed_visit_report() {
+    let doctor = doctor_with_hours(
+        "Europe/Berlin",
+        every_day("08:00", "18:00"),
+        "General practice",
+    );
+    let patient = new_patient();
+    let appointment = blackbox::booking::confirmed_visit(&patient, &doctor);
+    run_flow(
+        "records",
+        json!({
+            "patient_email": patient.email,
+            "patient_id": patient.id,
+            "doctor_email": doctor.email,
+            "doctor_id": doctor.id,
+            "password": PASSWORD,
+            "appointment_id": appointment,
+        }),
+    );
+}
