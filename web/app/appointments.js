@@ -189,6 +189,11 @@ export function Agenda({ query, go }) {
               <button type="submit" class="secondary">${t.decline}</button>
             </form>
           </div>`}
+          ${["confirmed", "completed"].includes(a.status) &&
+          html`<div class="actions">
+            <a class="button secondary" href=${`#/records/${encodeURIComponent(a.patient_id)}`}>${t.chart}</a>
+            <a class="button secondary" href=${withQuery("#/records/report", { appointment: a.id })}>${t.report}</a>
+          </div>`}
           ${a.status === "confirmed" &&
           html`<div class="actions">
             <button type="button" onClick=${() => act(a, "complete")}>${t.complete}</button>

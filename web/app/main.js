@@ -9,6 +9,7 @@ import { onUnread } from "./live.js";
 import { FindDoctor, DoctorPage } from "./doctors.js";
 import { MyAppointments, Agenda } from "./appointments.js";
 import { Risk } from "./risk.js";
+import { Records, Report, ReportFor } from "./records.js";
 import { Accounts, DoctorProfile, Events } from "./staff.js";
 import * as S from "./strings.js";
 
@@ -40,6 +41,12 @@ function screen(route, user) {
   if (path === "/appointments" || path.startsWith("/appointments/")) return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
   if (path === "/notifications") return html`<${Notifications} />`;
+  if (path === "/records") return html`<${Records} query=${query} go=${go} />`;
+  if (path === "/records/report") return html`<${ReportFor} key=${query.appointment} appointment=${query.appointment} go=${go} />`;
+  const reportMatch = path.match(/^\/records\/reports\/([^/]+)$/);
+  if (reportMatch) return html`<${Report} key=${reportMatch[1]} id=${decodeURIComponent(reportMatch[1])} query=${query} />`;
+  const chartMatch = path.match(/^\/records\/([^/]+)$/);
+  if (chartMatch) return html`<${Records} key=${chartMatch[1]} patient=${decodeURIComponent(chartMatch[1])} query=${query} go=${go} />`;
   if (path === "/risk") return html`<${Risk} query=${query} go=${go} />`;
   if (path === "/accounts") return html`<${Accounts} query=${query} go=${go} />`;
   if (path === "/profile") return html`<${DoctorProfile} id=${query.id || user.id} />`;
@@ -67,7 +74,7 @@ function Nav({ user }) {
         ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events]]
         : user.role === "staff"
           ? [["#/doctors", n.findDoctor], ["#/events", n.events]]
-          : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/risk", n.risk]];
+          : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/risk", n.risk]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>

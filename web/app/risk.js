@@ -31,7 +31,7 @@ export function Risk({ query, go }) {
         onChange=${(e) => go(`#/risk?kind=${kind}&model=${e.currentTarget.value}`)}>
         ${models.map((m) => html`<option value=${m}>${list.find((c) => c.id === m)?.title || m}</option>`)}
       <//>`}
-    ${card && html`<${Calculator} key=${card.id} card=${card} onDone=${reloadHistory} />`}
+    ${card && html`<${Calculator} key=${card.id} card=${card} patient=${query.from_chart} onDone=${reloadHistory} />`}
     <section aria-labelledby="h-history">
       <h2 id="h-history">${t.history}</h2>
       ${history && history.items.length === 0 && html`<${Empty} text=${t.noHistory} />`}
@@ -49,10 +49,33 @@ export function Risk({ query, go }) {
   </section>`;
 }
 
-function Calculator({ card, onDone }) {
+function Calculator({ card, patient, onDone }) {
   const t = S.risk;
   const [result, setResult] = useState(null);
   const [units, setUnits] = useState({});
+  const [filled, setFilled] = useState(null);
+  const [fillError, setFillError] = useState(null);
+  // The newest readings from the chart (records), in the units the cards take.
+  const fromChart = async (ev) => {
+    const form = ev.currentTarget.form;
+    const who = form.elements.patient_id?.value.trim() || currentUser()?.id;
+    setFillError(null);
+    try {
+      const { readings } = await get(`/api/records/patients/${encodeURIComponent(who)}/observations/latest`);
+      setUnits({});
+      let n = 0;
+      for (const i of card.inputs) {
+        const el = form.elements[i.name];
+        if (readings[i.name] && el && el.type === "number") {
+          el.value = readings[i.name].value;
+          n++;
+        }
+      }
+      setFilled(n);
+    } catch (e) {
+      setFillError(e);
+    }
+  };
   const [busy, error, onSubmit] = useSubmit(async (form) => {
     const inputs = {};
     for (const i of card.inputs) {
@@ -72,9 +95,13 @@ function Calculator({ card, onDone }) {
   });
   return html`<form class="calculator" onSubmit=${onSubmit} novalidate aria-describedby="card-outcome">
     <p id="card-outcome">${card.outcome}. ${t.horizon(card.horizon_years)}</p>
-    <${ErrorNote} error=${error} strings=${S.common} />
+    <${ErrorNote} error=${error || fillError} strings=${S.common} />
     ${currentUser()?.role === "doctor" &&
-    html`<${Field} label=${t.patient} name="patient_id" hint=${t.patientHint} error=${fieldError(error, "patient_id")} />`}
+    html`<${Field} label=${t.patient} name="patient_id" value=${patient || ""} hint=${t.patientHint} error=${fieldError(error, "patient_id")} />`}
+    <p class="actions">
+      <button type="button" class="secondary" onClick=${fromChart}>${t.fromChart}</button>
+      ${filled !== null && html`<span role="status">${t.filled(filled)}</span>`}
+    </p>
     ${card.inputs.map((i) => {
       const err = fieldError(error, i.name) || fieldError(error, `${i.name}.value`) || fieldError(error, `${i.name}.unit`);
       if (i.kind === "boolean")
