@@ -14,6 +14,7 @@
 mod lists;
 mod mail;
 mod peer;
+mod records;
 mod sqlite;
 
 use base64::Engine;
@@ -790,5 +791,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "mail") {
         mail::run();
+    }
+    if all || which.iter().any(|w| w == "records") {
+        records::run();
     }
 }

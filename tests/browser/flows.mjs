@@ -329,4 +329,69 @@ export const flows = {
     await p.getByText(/4\.0 ★ from 1 review/).first().waitFor();
     await screen(p, "doctor-reviewed");
   },
+  /** A patient keeps their record (a reading, a file, sharing); the doctor writes and signs the
+   * visit report; the patient reads it and sees who looked. */
+  async "records"({ fixtures: f, person, screen }) {
+    const { page: p } = await person("patient");
+    await signIn(p, f.patient_email, f.password);
+    await p.getByRole("link", { name: "My record" }).click();
+    await p.getByRole("heading", { name: "My record" }).waitFor();
+    await p.getByLabel("Systolic (mmHg)").fill("134");
+    await p.getByLabel("Diastolic (mmHg)").fill("86");
+    await p.getByRole("button", { name: "Add", exact: true }).click();
+    await p.getByText("Added to the record.").waitFor();
+    await p.getByText(/Blood pressure: 134\/86 mm\[Hg\]/).waitFor();
+    // A bad reading is named on its field.
+    await p.getByLabel("Systolic (mmHg)").fill("80");
+    await p.getByLabel("Diastolic (mmHg)").fill("120");
+    await p.getByRole("button", { name: "Add", exact: true }).click();
+    await p.locator(".field-error").first().waitFor();
+    assert.match(await p.getByLabel("Diastolic (mmHg)").getAttribute("aria-invalid"), /true/);
+    await p.getByLabel("Upload a file").setInputFiles({
+      name: "blood-test.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from("%PDF-1.7\n% a test letter\n"),
+    });
+    await p.getByRole("button", { name: "Upload", exact: true }).click();
+    await p.getByRole("button", { name: "Download blood-test.pdf" }).waitFor();
+    // Share the record with the doctor for a week, then take it back.
+    await p.getByLabel("Doctor's id").fill(f.doctor_id);
+    await p.getByRole("button", { name: "Share", exact: true }).click();
+    const grant = p.locator(".grant").first();
+    await grant.getByText("Active").waitFor();
+    await screen(p, "my-record");
+    await grant.getByRole("button", { name: "Revoke" }).click();
+    await p.locator(".grant").first().getByText("Revoked").waitFor();
+
+    // The doctor, from the agenda's link, writes and signs the visit report.
+    const { page: d } = await person("doctor");
+    await signIn(d, f.doctor_email, f.password);
+    await d.goto(`/#/records/report?appointment=${f.appointment_id}`);
+    await d.getByText("Draft: only you see it").waitFor();
+    await d.getByLabel("Subjective").fill("Headaches for a week, worse in the evening.");
+    await d.getByLabel("Assessment").fill("Tension-type headache; blood pressure slightly raised.");
+    await d.getByLabel("Plan").fill("Ibuprofen as needed. Recheck blood pressure in four weeks.");
+    await d.getByRole("button", { name: "Save draft" }).click();
+    await d.getByText("Draft saved.").waitFor();
+    await screen(d, "report-draft");
+    await d.getByRole("button", { name: "Sign the report" }).click();
+    await d.getByText("Signed. The patient has been told.").waitFor();
+    await d.getByText(/A signed report never changes/).waitFor();
+    await d.goto(`/#/records/${f.patient_id}`);
+    await d.getByRole("heading", { name: "Patient record" }).waitFor();
+    await d.getByText(/Blood pressure: 134\/86/).waitFor();
+    await screen(d, "patient-record-doctor");
+
+    // The patient reads the signed report and sees who looked.
+    await p.goto("/#/records");
+    await p.reload();
+    await p.getByRole("link", { name: /Visit report, signed/ }).click();
+    await p.getByText("Recheck blood pressure in four weeks.").waitFor();
+    await screen(p, "visit-report");
+    await p.goto("/#/records");
+    await p.getByRole("heading", { name: "Who looked at my record" }).waitFor();
+    await p.locator("table.log tbody tr").first().waitFor();
+    const rows = await p.locator("table.log tbody").innerText();
+    assert.match(rows, /doctor/);
+  },
 };

@@ -3,9 +3,10 @@
 //! SQLite in chunks of 256 KiB so no single value is large and a download is served a chunk at
 //! a time.
 //!
-//! An upload writes the file's row as `uploading`, then its chunks, then one statement that
-//! makes it `current` only if every chunk is there: a request that dies half-way leaves a row
-//! nobody lists or serves, never half a file.
+//! An upload is written as it arrives ([`Writer`]): the file's row as `uploading` with its first
+//! chunk, each chunk as it fills, then one statement that makes it `current` only if every
+//! chunk is there — a request that dies half-way leaves a row nobody lists or serves, never
+//! half a file.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -108,81 +109,171 @@ pub fn clean_name(raw: Option<&str>) -> Result<String, Problem> {
     NAME.clean(last).map_err(|m| Problem::invalid("name", m))
 }
 
-/// A new file, before it is stored.
+/// A file being stored as its bytes arrive: each full chunk is written as soon as it is there,
+/// so an upload streamed in holds one chunk in memory, not the file. The first chunk decides
+/// the type (it is refused before anything is written); the row stays `uploading` until
+/// [`Writer::finish`] makes it `current` in one statement that checks every chunk is there. A
+/// writer dropped half-way leaves an `uploading` row nobody lists or serves
+/// ([`Writer::abandon`] removes it).
+pub struct Writer<'a> {
+    up: Upload<'a>,
+    now: Timestamp,
+    id: String,
+    kind: Option<FileType>,
+    seq: i64,
+    size: usize,
+    hasher: Sha256,
+    buf: Vec<u8>,
+}
+
+/// Who is storing what, before the bytes.
 pub struct Upload<'a> {
     pub patient_id: &'a str,
     pub appointment_id: Option<&'a str>,
     pub name: String,
-    pub bytes: &'a [u8],
     pub by_id: &'a str,
     pub by_role: &'a str,
 }
 
-/// Stores the file: its row, its chunks, then the statement that makes it current.
-pub fn store(db: &dyn Db, now: Timestamp, up: &Upload) -> Result<FileMeta, Problem> {
-    if up.bytes.is_empty() {
-        return Err(Problem::invalid("file", "is empty"));
+fn unsupported() -> Problem {
+    Problem::new(
+        http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-file-type",
+        "Unsupported file type",
+        "a file is a PDF, PNG, JPEG or DICOM document, by its content (whatever its name)",
+    )
+    .with_field("file", "is not a PDF, PNG, JPEG or DICOM file")
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(now: Timestamp, up: Upload<'a>) -> Self {
+        Writer {
+            up,
+            now,
+            id: service_kit::new_id(now),
+            kind: None,
+            seq: 0,
+            size: 0,
+            hasher: Sha256::new(),
+            buf: Vec::with_capacity(CHUNK),
+        }
     }
-    if up.bytes.len() > MAX_SIZE {
-        return Err(Problem::too_large(MAX_SIZE));
+
+    /// Takes the next bytes, writing every chunk they complete. Past [`MAX_SIZE`] it is a 413,
+    /// and what was written is removed.
+    pub fn push(&mut self, db: &dyn Db, mut bytes: &[u8]) -> Result<(), Problem> {
+        self.size += bytes.len();
+        if self.size > MAX_SIZE {
+            self.abandon(db);
+            return Err(Problem::too_large(MAX_SIZE));
+        }
+        self.hasher.update(bytes);
+        while !bytes.is_empty() {
+            let room = CHUNK - self.buf.len();
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            self.buf.extend_from_slice(now);
+            bytes = rest;
+            if self.buf.len() == CHUNK {
+                self.flush(db)?;
+            }
+        }
+        Ok(())
     }
-    let kind = FileType::sniff(up.bytes).ok_or_else(|| {
-        Problem::new(
-            http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-file-type",
-            "Unsupported file type",
-            "a file is a PDF, PNG, JPEG or DICOM document, by its content (whatever its name)",
-        )
-        .with_field("file", "is not a PDF, PNG, JPEG or DICOM file")
-    })?;
-    let id = service_kit::new_id(now);
-    let sha256: String = Sha256::digest(up.bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let chunks = up.bytes.chunks(CHUNK);
-    let count = chunks.len() as i64;
-    db.execute(
-        "INSERT INTO records_files (id, patient_id, appointment_id, name, media_type, size,
-           sha256, chunks, uploaded_by, uploader_role, created_at, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'uploading')",
-        &[
-            Value::from(id.as_str()),
-            Value::from(up.patient_id),
-            Value::from(up.appointment_id),
-            Value::from(up.name.as_str()),
-            Value::from(kind.media_type()),
-            Value::Integer(up.bytes.len() as i64),
-            Value::from(sha256),
-            Value::Integer(count),
-            Value::from(up.by_id),
-            Value::from(up.by_role),
-            Value::from(now.to_string()),
-        ],
-    )?;
-    for (seq, chunk) in chunks.enumerate() {
-        db.execute(
+
+    /// Writes the buffered chunk (the file's row first, with the first chunk).
+    fn flush(&mut self, db: &dyn Db) -> Result<(), Problem> {
+        if self.seq == 0 {
+            let kind = FileType::sniff(&self.buf).ok_or_else(unsupported)?;
+            self.kind = Some(kind);
+            // Size, chunk count and hash are the finished file's: written by `finish`.
+            db.execute(
+                "INSERT INTO records_files (id, patient_id, appointment_id, name, media_type, size,
+                   sha256, chunks, uploaded_by, uploader_role, created_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, '', 1, ?6, ?7, ?8, 'uploading')",
+                &[
+                    Value::from(self.id.as_str()),
+                    Value::from(self.up.patient_id),
+                    Value::from(self.up.appointment_id),
+                    Value::from(self.up.name.as_str()),
+                    Value::from(kind.media_type()),
+                    Value::from(self.up.by_id),
+                    Value::from(self.up.by_role),
+                    Value::from(self.now.to_string()),
+                ],
+            )?;
+        }
+        let written = db.execute(
             "INSERT INTO records_file_chunks (file_id, seq, bytes) VALUES (?1, ?2, ?3)",
             &[
-                Value::from(id.as_str()),
-                Value::Integer(seq as i64),
-                Value::Blob(chunk.to_vec()),
+                Value::from(self.id.as_str()),
+                Value::Integer(self.seq),
+                Value::Blob(std::mem::take(&mut self.buf)),
+            ],
+        );
+        if let Err(e) = written {
+            self.abandon(db);
+            return Err(e.into());
+        }
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// The last chunk, then the statement that makes the file current.
+    pub fn finish(mut self, db: &dyn Db) -> Result<FileMeta, Problem> {
+        if self.size == 0 {
+            return Err(Problem::invalid("file", "is empty"));
+        }
+        if !self.buf.is_empty() {
+            self.flush(db)?;
+        }
+        let sha256: String = std::mem::take(&mut self.hasher)
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let rows = db.execute(
+            &format!(
+                "UPDATE records_files SET status = 'current', size = ?2, chunks = ?3, sha256 = ?4
+                 WHERE id = ?1 AND status = 'uploading'
+                   AND ?3 = (SELECT COUNT(*) FROM records_file_chunks WHERE file_id = ?1)
+                 RETURNING {COLUMNS}"
+            ),
+            &[
+                Value::from(self.id.as_str()),
+                Value::Integer(self.size as i64),
+                Value::Integer(self.seq),
+                Value::from(sha256),
             ],
         )?;
+        rows.first()
+            .map(meta)
+            .transpose()?
+            .ok_or_else(|| Problem::internal("the file's chunks were not all written"))
     }
-    let rows = db.execute(
-        &format!(
-            "UPDATE records_files SET status = 'current'
-             WHERE id = ?1 AND status = 'uploading'
-               AND chunks = (SELECT COUNT(*) FROM records_file_chunks WHERE file_id = ?1)
-             RETURNING {COLUMNS}"
-        ),
-        params![id.as_str()],
-    )?;
-    rows.first()
-        .map(meta)
-        .transpose()?
-        .ok_or_else(|| Problem::internal("the file's chunks were not all written"))
+
+    /// Removes what was written of an upload that will not finish (best effort: a row left
+    /// `uploading` is invisible anyway).
+    pub fn abandon(&mut self, db: &dyn Db) {
+        if self.seq > 0 || self.kind.is_some() {
+            let id = Value::from(self.id.as_str());
+            let _ = db.execute(
+                "DELETE FROM records_file_chunks WHERE file_id = ?1",
+                std::slice::from_ref(&id),
+            );
+            let _ = db.execute(
+                "DELETE FROM records_files WHERE id = ?1 AND status = 'uploading'",
+                &[id],
+            );
+        }
+        self.buf.clear();
+    }
+}
+
+/// Stores a file whose bytes are all here (native tests, clients that send it whole).
+pub fn store(db: &dyn Db, now: Timestamp, up: Upload, bytes: &[u8]) -> Result<FileMeta, Problem> {
+    let mut w = Writer::new(now, up);
+    w.push(db, bytes)?;
+    w.finish(db)
 }
 
 /// The file by id, if it was stored whole.

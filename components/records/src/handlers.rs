@@ -482,37 +482,54 @@ fn upload_name(req: &Request) -> Option<String> {
     Some(rest.split(';').next()?.trim().trim_matches('"').to_string())
 }
 
-pub fn upload(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+/// An upload let in: the writer its bytes go to. The body is not read here: on Spin it is
+/// still arriving (`spin_entry::receive`), natively it is whole ([`upload`]).
+pub(crate) fn begin_upload<'c>(
+    req: &Request,
+    ctx: &'c Ctx,
+    id: &'c str,
+) -> Result<(files::Writer<'c>, Pass), Problem> {
     let patient = patient_path(id)?;
     let pass = access::authorize(ctx, patient, Intent::Write, Scope::Chart, "create", "file")?;
     let appointment_id = query_param(req, "appointment_id").filter(|a| !a.is_empty());
-    if let Some(a) = &appointment_id {
-        let theirs = ctx
-            .appointment
-            .as_ref()
-            .is_some_and(|appt| appt.id == *a && appt.patient_id == patient);
-        if !theirs {
-            return Err(Problem::invalid(
-                "appointment_id",
-                "is not an appointment of this patient's that you can see",
-            ));
-        }
-    }
+    let appointment_id = match appointment_id {
+        None => None,
+        Some(a) => match &ctx.appointment {
+            Some(appt) if appt.id == a && appt.patient_id == patient => Some(appt.id.as_str()),
+            _ => {
+                return Err(Problem::invalid(
+                    "appointment_id",
+                    "is not an appointment of this patient's that you can see",
+                ))
+            }
+        },
+    };
     let c = me(ctx)?;
-    let meta = files::store(
-        ctx.db,
+    let writer = files::Writer::new(
         ctx.now,
-        &files::Upload {
+        files::Upload {
             patient_id: patient,
-            appointment_id: appointment_id.as_deref(),
+            appointment_id,
             name: files::clean_name(upload_name(req).as_deref())?,
-            bytes: req.body(),
             by_id: &c.sub,
             by_role: c.role.as_str(),
         },
-    )?;
+    );
+    Ok((writer, pass))
+}
+
+/// The upload's last chunk written and the file made current.
+pub(crate) fn end_upload(ctx: &Ctx, writer: files::Writer, pass: Pass) -> Reply {
+    let meta = writer.finish(ctx.db)?;
     pass.record(ctx, "create", &format!("file/{}", meta.id))?;
     created(format!("/api/records/files/{}", meta.id), &meta)
+}
+
+/// An upload whose body is here whole (natively; on Spin the body is streamed in).
+pub fn upload(req: &Request, ctx: &Ctx, id: &str) -> Reply {
+    let (mut writer, pass) = begin_upload(req, ctx, id)?;
+    writer.push(ctx.db, req.body())?;
+    end_upload(ctx, writer, pass)
 }
 
 /// The file and the caller's pass to it.

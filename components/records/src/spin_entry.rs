@@ -6,7 +6,7 @@ use crate::{Care, Ctx, Records, FILE, MIGRATIONS, UPLOAD};
 use service_kit::http::Request;
 use service_kit::migrate;
 use service_kit::principal::Principal;
-use service_kit::spin::{BodyWriter, Kit, SpinVars};
+use service_kit::spin::{BodyReader, BodyWriter, Kit, SpinVars};
 use service_kit::token::Role;
 use service_kit::Problem;
 
@@ -56,6 +56,44 @@ impl service_kit::spin::SpinService for Records {
             care,
             appointment,
         })
+    }
+
+    fn receives(route: &'static str, method: &http::Method) -> bool {
+        route == UPLOAD && method == http::Method::POST
+    }
+
+    /// An upload, written a chunk at a time as its body arrives: the component holds one
+    /// chunk of it, never the file.
+    async fn receive<'a>(
+        req: &Request,
+        _route: &'static str,
+        ctx: &<Self as service_kit::router::Service>::Ctx<'a>,
+        body: &mut BodyReader,
+    ) -> service_kit::http::Response {
+        use service_kit::router::Service as _;
+        let patient = req
+            .uri()
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .nth(3)
+            .unwrap_or("");
+        let result = async {
+            Records::prepare(ctx)?;
+            let (mut writer, pass) = crate::handlers::begin_upload(req, ctx, patient)?;
+            while let Some(piece) = body.next().await {
+                match piece {
+                    Ok(bytes) => writer.push(ctx.db, &bytes)?,
+                    Err(p) => {
+                        writer.abandon(ctx.db);
+                        return Err(p);
+                    }
+                }
+            }
+            crate::handlers::end_upload(ctx, writer, pass)
+        }
+        .await;
+        service_kit::http::finish(result)
     }
 
     fn streams(route: &'static str) -> bool {

@@ -14,12 +14,48 @@ use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::sqlite;
 
-/// Reads the request, refusing bodies over `limit(path)` with 413 before they are buffered
-/// whole.
-async fn read_request(
+/// A request's body, still arriving: a streamed upload reads it a piece at a time
+/// ([`SpinService::receive`]), the rest read it whole ([`BodyReader::read_all`]).
+pub struct BodyReader {
+    stream:
+        std::pin::Pin<Box<dyn futures::Stream<Item = Result<Vec<u8>, wasi::io::streams::Error>>>>,
+    limit: usize,
+    read: usize,
+}
+
+impl BodyReader {
+    /// The next piece the client sent; `None` at the end. Past the limit it is a 413.
+    pub async fn next(&mut self) -> Option<Result<Vec<u8>, Problem>> {
+        let chunk = self.stream.next().await?;
+        Some(
+            chunk
+                .map_err(|e| Problem::malformed(format!("could not read the body: {e:?}"), None))
+                .and_then(|c| {
+                    self.read += c.len();
+                    if self.read > self.limit {
+                        Err(Problem::too_large(self.limit))
+                    } else {
+                        Ok(c)
+                    }
+                }),
+        )
+    }
+
+    async fn read_all(mut self) -> Result<Vec<u8>, Problem> {
+        let mut body = Vec::new();
+        while let Some(chunk) = self.next().await {
+            body.extend_from_slice(&chunk?);
+        }
+        Ok(body)
+    }
+}
+
+/// Reads the request's head, refusing a declared body over `limit(path)` with 413 before any of
+/// it is read; the body is left to come.
+fn read_head(
     req: IncomingRequest,
     limit: impl Fn(&str) -> usize,
-) -> Result<Request, Problem> {
+) -> Result<(Request, BodyReader), Problem> {
     let method = http::Method::from_bytes(req.method().to_string().as_bytes())
         .map_err(|_| Problem::method_not_allowed())?;
     let path = req.path_with_query().unwrap_or_else(|| "/".into());
@@ -37,19 +73,15 @@ async fn read_request(
     if declared_len.is_some_and(|n| n > limit) {
         return Err(Problem::too_large(limit));
     }
-    let mut body = Vec::new();
-    let mut stream = req.into_body_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| Problem::malformed(format!("could not read the body: {e:?}"), None))?;
-        if body.len() + chunk.len() > limit {
-            return Err(Problem::too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    builder
-        .body(body)
-        .map_err(|e| Problem::malformed(format!("unusable request: {e}"), None))
+    let head = builder
+        .body(Vec::new())
+        .map_err(|e| Problem::malformed(format!("unusable request: {e}"), None))?;
+    let body = BodyReader {
+        stream: Box::pin(req.into_body_stream()),
+        limit,
+        read: 0,
+    };
+    Ok((head, body))
 }
 
 /// The response's head as wasi-http's, and its body.
@@ -404,6 +436,23 @@ pub trait SpinService: crate::router::Service {
         false
     }
 
+    /// Whether `route` takes its request body as a stream ([`SpinService::receive`]) rather than
+    /// read whole before the handler runs: uploads, held one piece at a time.
+    fn receives(_route: &'static str, _method: &http::Method) -> bool {
+        false
+    }
+
+    /// Handles a request of a [`SpinService::receives`] route, its body still arriving, in
+    /// place of the route's handler (which serves the same route natively, body whole).
+    async fn receive<'a>(
+        _req: &Request,
+        _route: &'static str,
+        _ctx: &Self::Ctx<'a>,
+        _body: &mut BodyReader,
+    ) -> Response {
+        problem_response(&Problem::method_not_allowed())
+    }
+
     /// Writes a streaming route's body after its head is sent; the body ends when it returns.
     async fn stream(_req: &Request, _route: &'static str, _kit: &Kit, _body: &mut BodyWriter) {}
 
@@ -495,16 +544,34 @@ impl Kit {
 /// on until that work ends, as wasi-http lets it.
 pub async fn run<S: SpinService>(req: IncomingRequest, out: ResponseOutparam) {
     use crate::router::Found;
-    let request = match read_request(req, S::body_limit).await {
-        Ok(request) => request,
+    let (head, body) = match read_head(req, S::body_limit) {
+        Ok(parts) => parts,
         Err(problem) => return send(out, problem_response(&problem)).await,
     };
     let kit = Kit::new(S::NAME);
     let routes = S::routes();
-    let route = match routes.find(&request) {
+    let route = match routes.find(&head) {
         Ok(Found::Health) => return send(out, crate::router::health(S::NAME)).await,
         Ok(Found::Route(route)) => route,
         Err(p) => return send(out, problem_response(&p)).await,
+    };
+    if S::receives(route.path, head.method()) {
+        let mut body = body;
+        let response = match S::context(&head, route.path, &kit).await {
+            Ok(ctx) => S::receive(&head, route.path, &ctx, &mut body).await,
+            Err(p) => problem_response(&p),
+        };
+        let status = response.status();
+        send(out, response).await;
+        S::after(&head, route.path, status, &kit).await;
+        return;
+    }
+    let request = match body.read_all().await {
+        Ok(bytes) => {
+            let (parts, _) = head.into_parts();
+            Request::from_parts(parts, bytes)
+        }
+        Err(problem) => return send(out, problem_response(&problem)).await,
     };
     // Bound, not the block's tail: the context borrows `kit`, which must outlive it.
     let response = match S::context(&request, route.path, &kit).await {

@@ -328,6 +328,23 @@ fn a_file_of_8_mib_goes_in_and_out_whole_and_9_mb_or_html_named_pdf_are_refused(
         Some("application/problem+json")
     );
 
+    // Sent without a length (chunked), the body is refused once it passes 8 MiB, and what was
+    // written of it is gone.
+    let (status, answer) = chunked_upload(
+        &w.owner.access,
+        &w.owner.id,
+        "streamed.pdf",
+        &pdf(9_000_000),
+    );
+    assert_eq!(status, 413, "{answer}");
+    let (status, answer) = chunked_upload(
+        &w.owner.access,
+        &w.owner.id,
+        "streamed-ok.pdf",
+        &pdf(3_000_000),
+    );
+    assert_eq!(status, 201, "{answer}");
+
     let html = upload(
         &w.owner.access,
         &w.owner.id,
@@ -354,6 +371,41 @@ fn a_file_of_8_mib_goes_in_and_out_whole_and_9_mb_or_html_named_pdf_are_refused(
             && !names.contains(&"big.pdf"),
         "{names:?}"
     );
+}
+
+/// Uploads `bytes` with `Transfer-Encoding: chunked` (no length announced, as a client
+/// streaming a file does) over a plain connection: the status and the answer.
+fn chunked_upload(token: &str, patient: &str, name: &str, bytes: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let base = base_url().trim_start_matches("http://");
+    let host = base.split('/').next().unwrap();
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        conn,
+        "POST /api/records/patients/{patient}/files?name={name} HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/pdf\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    for piece in bytes.chunks(64 * 1024) {
+        // The server may answer and close before the whole body is sent.
+        if write!(conn, "{:x}\r\n", piece.len()).is_err()
+            || conn.write_all(piece).is_err()
+            || conn.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = conn.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
 }
 
 /// The R4 schema, compiled once.
