@@ -711,3 +711,38 @@ fn bad_input_names_its_field() {
         404
     );
 }
+
+#[test]
+fn a_file_is_attached_to_an_appointment_only_of_that_patient() {
+    let w = world();
+    let path = |appointment: &str| {
+        format!(
+            "/api/records/patients/{}/files?name=ecg.pdf&appointment_id={appointment}",
+            w.owner.id
+        )
+    };
+    let r = send_raw(
+        "POST",
+        &path(&w.appointment),
+        Some(&w.treating.access),
+        &[("content-type", "application/pdf")],
+        pdf(5000),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(json_of(&r)["appointment_id"], w.appointment.as_str());
+    assert_eq!(json_of(&r)["uploaded_by"], w.treating.id.as_str());
+    // Another patient's appointment, or one that does not exist, is named.
+    let other = new_patient();
+    let theirs = confirmed_visit(&other, &w.treating);
+    for appointment in [theirs.as_str(), "0192f0c1-7a4e-7cc2-9a1b-3e5f7d9b1c2a"] {
+        let r = send_raw(
+            "POST",
+            &path(appointment),
+            Some(&w.treating.access),
+            &[("content-type", "application/pdf")],
+            pdf(5000),
+        );
+        assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(json_of(&r)["errors"][0]["field"], "appointment_id");
+    }
+}
