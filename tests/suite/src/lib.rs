@@ -300,6 +300,17 @@ fn send_full(
 }
 
 fn read_reply(method: &str, path: &str, request: ureq::http::Request<Vec<u8>>) -> Reply {
+    let raw = read_raw(method, path, request);
+    Reply {
+        status: raw.status,
+        headers: raw.headers,
+        // A body that is not text reads as empty: binary answers go through `send_raw`.
+        text: String::from_utf8(raw.body).unwrap_or_default(),
+    }
+}
+
+/// Runs `request` and reads the whole answer (up to 20 MiB) as bytes.
+fn read_raw(method: &str, path: &str, request: ureq::http::Request<Vec<u8>>) -> Raw {
     let mut response = agent()
         .run(request)
         .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
@@ -309,16 +320,16 @@ fn read_reply(method: &str, path: &str, request: ureq::http::Request<Vec<u8>>) -
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
     let status = response.status().as_u16();
-    let text = response
+    let body = response
         .body_mut()
         .with_config()
         .limit(20 << 20)
-        .read_to_string()
+        .read_to_vec()
         .unwrap_or_default();
-    Reply {
+    Raw {
         status,
         headers,
-        text,
+        body,
     }
 }
 
@@ -567,24 +578,5 @@ pub fn send_raw(
         builder = builder.header(*k, *v);
     }
     let request = builder.body(body).expect("request");
-    let mut response = agent()
-        .run(request)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(20 << 20)
-        .read_to_vec()
-        .unwrap_or_default();
-    Raw {
-        status,
-        headers,
-        body,
-    }
+    read_raw(method, path, request)
 }
