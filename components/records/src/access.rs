@@ -46,13 +46,6 @@ pub enum Basis {
     BreakGlass,
 }
 
-impl Basis {
-    /// Whether the caller works on the patient's care (sees drafts they wrote, writes notes).
-    pub fn is_clinical(&self) -> bool {
-        matches!(self, Basis::Treating)
-    }
-}
-
 /// An allowed access, to be recorded once it is done.
 #[must_use]
 pub struct Pass {

@@ -145,16 +145,10 @@ async fn appointment(
     req: &Request,
     id: &str,
 ) -> Result<Option<crate::reports::Appointment>, Problem> {
-    let Some(token) = service_kit::principal::bearer_token(req)? else {
+    let path = format!("/api/booking/appointments/{id}");
+    let Some(response) = service_kit::spin::ask_booking(req, &path).await? else {
         return Ok(None);
     };
-    let base = service_kit::vars::Peers::from_vars(&SpinVars).booking_url;
-    let request = spin_sdk::http::Request::get(format!("{base}/api/booking/appointments/{id}"))
-        .header("authorization", format!("Bearer {token}"))
-        .build();
-    let response: spin_sdk::http::Response = spin_sdk::http::send(request)
-        .await
-        .map_err(|e| Problem::unavailable(format!("cannot reach booking: {e}"), 5))?;
     match *response.status() {
         200 => serde_json::from_slice(response.body())
             .map(Some)

@@ -322,18 +322,10 @@ async fn fetch_state(vars: &dyn Vars) -> Result<AuthState, Problem> {
 /// asking service learns only what that doctor may know. The base URL is the `booking_url`
 /// variable (service chaining by default), so hosts without chaining point it elsewhere.
 pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> {
-    let Some(token) = crate::principal::bearer_token(req)? else {
+    let patient: String = form_urlencoded::byte_serialize(patient.as_bytes()).collect();
+    let Some(response) = ask_booking(req, &format!("/api/booking/care/{patient}")).await? else {
         return Ok(false);
     };
-    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
-    let patient: String = form_urlencoded::byte_serialize(patient.as_bytes()).collect();
-    let url = format!("{base}/api/booking/care/{patient}");
-    let request = spin_sdk::http::Request::get(url)
-        .header("authorization", format!("Bearer {token}"))
-        .build();
-    let response: spin_sdk::http::Response = spin_sdk::http::send(request)
-        .await
-        .map_err(|e| Problem::unavailable(format!("cannot reach booking: {e}"), 5))?;
     match *response.status() {
         200 => {
             let body: serde_json::Value = serde_json::from_slice(response.body())
@@ -346,6 +338,26 @@ pub async fn is_treating(req: &Request, patient: &str) -> Result<bool, Problem> 
             5,
         )),
     }
+}
+
+/// `GET {booking_url}{path}` with the caller's own token (so the asking service learns only
+/// what the caller may know); `None` when the request carries no token. The base URL is the
+/// `booking_url` variable (service chaining by default).
+pub async fn ask_booking(
+    req: &Request,
+    path: &str,
+) -> Result<Option<spin_sdk::http::Response>, Problem> {
+    let Some(token) = crate::principal::bearer_token(req)? else {
+        return Ok(None);
+    };
+    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
+    let request = spin_sdk::http::Request::get(format!("{base}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .build();
+    spin_sdk::http::send(request)
+        .await
+        .map(Some)
+        .map_err(|e| Problem::unavailable(format!("cannot reach booking: {e}"), 5))
 }
 
 /// Who the request is from: anonymous without a bearer token, else the verified user — keys
