@@ -394,4 +394,75 @@ export const flows = {
     const rows = await p.locator("table.log tbody").innerText();
     assert.match(rows, /doctor/);
   },
+  /** The doctor prescribes from the chart past an allergy warning; the patient holds the code and
+   * its QR; the pharmacist dispenses at the counter; the patient asks for a refill and the doctor
+   * approves it. */
+  async "prescriptions"({ fixtures: f, person, screen }) {
+    const { page: d } = await person("doctor");
+    await signIn(d, f.doctor_email, f.password);
+    await d.goto(`/#/records/${f.patient_id}`);
+    await d.getByRole("link", { name: "Prescribe" }).click();
+    await d.getByRole("heading", { name: "Prescribe" }).waitFor();
+    await d.getByLabel("Medication", { exact: true }).fill("Amoxicillin");
+    await d.getByLabel("Strength").fill("500 mg");
+    await d.getByLabel("Form").selectOption("capsule");
+    await d.getByLabel("Dose").fill("1 capsule");
+    await d.getByLabel("How often").fill("3 times a day");
+    await d.getByLabel("For how many days").fill("7");
+    await d.getByLabel("Quantity per fill").fill("21");
+    await d.getByLabel("Instructions for the patient").fill("Take with food.");
+    await d.getByRole("button", { name: "Issue the prescription" }).click();
+    // The chart's penicillin allergy stops it, named on the medication's field.
+    await d.getByText("Allergy warning").waitFor();
+    await d.getByText(/matches the recorded allergy to Penicillin/).first().waitFor();
+    assert.match(await d.getByLabel("Medication", { exact: true }).getAttribute("aria-invalid"), /true/);
+    await screen(d, "prescribe-allergy-warning");
+    await d.getByLabel("Why prescribe it anyway").fill("Tolerated amoxicillin last year under observation");
+    await d.getByRole("button", { name: "Issue despite the allergy" }).click();
+    const issued = d.getByText(/^Issued\. Its code is /);
+    await issued.waitFor();
+    const code = (await issued.innerText()).match(/code is ([0-9A-Z-]{14})/)[1];
+    await d.getByText(/Prescribed despite a recorded allergy/).waitFor();
+
+    // The patient sees it, its code and QR.
+    const { page: p } = await person("patient");
+    await signIn(p, f.patient_email, f.password);
+    await p.getByRole("link", { name: "My prescriptions" }).click();
+    await p.getByRole("heading", { name: "My prescriptions" }).waitFor();
+    await p.getByText(code).waitFor();
+    await p.getByRole("img", { name: `QR code of prescription code ${code}` }).waitFor();
+    await p.getByText(/0 of 1 fills dispensed/).waitFor();
+    await screen(p, "my-prescriptions");
+
+    // The pharmacist: a mistyped code is named; the real one, typed loosely, is found.
+    const { page: r } = await person("pharmacist");
+    await signIn(r, f.pharmacist_email, f.password);
+    await r.getByRole("heading", { name: "Counter" }).waitFor();
+    await r.getByLabel("Prescription code").fill("not a code");
+    await r.getByRole("button", { name: "Look up" }).click();
+    await r.locator(".field-error").first().waitFor();
+    await r.getByLabel("Prescription code").fill(code.toLowerCase().replaceAll("-", " "));
+    await r.getByRole("button", { name: "Look up" }).click();
+    await r.getByText(/Amoxicillin 500 mg capsule/).waitFor();
+    await r.getByLabel("Pharmacy").fill("Apotheke am Markt");
+    await screen(r, "counter");
+    await r.getByRole("button", { name: "Record the dispense" }).click();
+    await r.getByText("Dispensed. The patient is told.").waitFor();
+    await r.getByText(/1 of 1 fills dispensed/).waitFor();
+
+    // Used up: the patient asks for a refill; the doctor approves it from the queue.
+    await p.reload();
+    await p.getByText(/1 of 1 fills dispensed/).waitFor();
+    await p.getByRole("button", { name: "Ask for a refill" }).click();
+    await p.getByText(/Your doctor has been asked for a refill/).waitFor();
+    await d.getByRole("link", { name: "Refill requests" }).click();
+    await d.getByRole("heading", { name: "Refill requests" }).waitFor();
+    await screen(d, "refill-requests");
+    await d.getByRole("button", { name: "Approve one more fill" }).click();
+    await d.getByText("No refill requests are waiting.").waitFor();
+    await p.reload();
+    await p.getByText(/1 of 2 fills dispensed/).waitFor();
+    // And the patient sees the pharmacist's lookup.
+    await p.getByText(/: pharmacist /).first().waitFor();
+  },
 };

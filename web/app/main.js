@@ -11,6 +11,7 @@ import { MyAppointments, Agenda } from "./appointments.js";
 import { Risk } from "./risk.js";
 import { Records, Report, ReportFor } from "./records.js";
 import { Accounts, DoctorProfile, Events } from "./staff.js";
+import { MyPrescriptions, Prescribe, Refills, Counter } from "./prescriptions.js";
 import * as S from "./strings.js";
 
 function parseHash() {
@@ -24,7 +25,15 @@ const go = (hash) => {
 
 /** Where each role starts. */
 const home = (user) =>
-  !user ? "#/sign-in" : user.role === "doctor" ? "#/agenda" : user.role === "admin" ? "#/accounts" : "#/doctors";
+  !user
+    ? "#/sign-in"
+    : user.role === "doctor"
+      ? "#/agenda"
+      : user.role === "admin"
+        ? "#/accounts"
+        : user.role === "pharmacist"
+          ? "#/counter"
+          : "#/doctors";
 
 function screen(route, user) {
   const { path, query } = route;
@@ -47,6 +56,12 @@ function screen(route, user) {
   if (reportMatch) return html`<${Report} key=${reportMatch[1]} id=${decodeURIComponent(reportMatch[1])} query=${query} />`;
   const chartMatch = path.match(/^\/records\/([^/]+)$/);
   if (chartMatch) return html`<${Records} key=${chartMatch[1]} patient=${decodeURIComponent(chartMatch[1])} query=${query} go=${go} />`;
+  // A notification's link names the prescription (#/prescriptions/<id>): the list shows it.
+  if (path === "/prescriptions" || path.startsWith("/prescriptions/")) return html`<${MyPrescriptions} />`;
+  const prescribeMatch = path.match(/^\/prescribe\/([^/]+)$/);
+  if (prescribeMatch) return html`<${Prescribe} key=${prescribeMatch[1]} patient=${decodeURIComponent(prescribeMatch[1])} />`;
+  if (path === "/refills") return html`<${Refills} />`;
+  if (path === "/counter") return html`<${Counter} />`;
   if (path === "/risk") return html`<${Risk} query=${query} go=${go} />`;
   if (path === "/accounts") return html`<${Accounts} query=${query} go=${go} />`;
   if (path === "/profile") return html`<${DoctorProfile} id=${query.id || user.id} />`;
@@ -69,12 +84,14 @@ function Nav({ user }) {
   const links = !user
     ? [["#/doctors", n.findDoctor], ["#/sign-in", n.signIn], ["#/register", n.register]]
     : user.role === "doctor"
-      ? [["#/agenda", n.agenda], ["#/profile", n.profile], ["#/risk", n.risk]]
+      ? [["#/agenda", n.agenda], ["#/refills", n.refills], ["#/profile", n.profile], ["#/risk", n.risk]]
       : user.role === "admin"
         ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events]]
         : user.role === "staff"
           ? [["#/doctors", n.findDoctor], ["#/events", n.events]]
-          : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/risk", n.risk]];
+          : user.role === "pharmacist"
+            ? [["#/counter", n.counter], ["#/doctors", n.findDoctor]]
+            : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/prescriptions", n.prescriptions], ["#/risk", n.risk]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>

@@ -323,6 +323,7 @@ export function Records({ patient, query, go }) {
       <div class="actions">
         <button type="button" class="secondary" onClick=${() => download(withQuery(`${base(id)}/export`, { reason }), `healthe-record-${id}.json`, reason)}>${owner ? t.export : t.exportTheirs}</button>
         ${(owner || canWrite) && html`<a class="button secondary" href=${withQuery("#/risk", { from_chart: id })}>${t.toRisk}</a>`}
+        ${chart.access.basis === "treating" && html`<a class="button secondary" href=${`#/prescribe/${encodeURIComponent(id)}`}>${t.prescribe}</a>`}
       </div>
       <${Items} title=${t.kindsPlural.problem} items=${chart.problems} canWrite=${canWrite} basis=${chart.access.basis} onChanged=${reload} />
       <${Items} title=${t.kindsPlural.allergy} items=${chart.allergies} canWrite=${canWrite} basis=${chart.access.basis} onChanged=${reload} />

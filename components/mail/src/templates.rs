@@ -27,7 +27,13 @@ pub enum Template {
     AppointmentCancelled,
     AppointmentRescheduled,
     AppointmentReminder,
+    /// The prescription's copy, to the patient: its code and medications.
     PrescriptionIssued,
+    PrescriptionDispensed,
+    /// To the prescriber.
+    RefillRequested,
+    RefillApproved,
+    RefillDeclined,
     ReportAvailable,
 }
 
@@ -39,9 +45,10 @@ impl Template {
     /// Whether its link is a key to the recipient's account (verification, reset): nobody but
     /// the recipient reads it, not even an admin reading the delivery log.
     pub fn carries_secret(self) -> bool {
+        // A prescription's copy carries the code that gets it dispensed.
         matches!(
             self,
-            Template::AccountVerification | Template::PasswordReset
+            Template::AccountVerification | Template::PasswordReset | Template::PrescriptionIssued
         )
     }
 
@@ -85,12 +92,43 @@ pub struct DocumentData {
     pub doctor_name: String,
 }
 
+/// One line of a prescription's copy, as the patient's own prescription says it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicationLine {
+    pub name: String,
+    pub strength: String,
+    pub form: String,
+    pub dose: String,
+    pub route: String,
+    pub frequency: String,
+    pub duration_days: u32,
+    pub quantity: u32,
+    pub refills: u32,
+    #[serde(default)]
+    pub instructions: Option<String>,
+}
+
+/// A prescription's copy: what the patient shows and takes, and nothing else of their record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrescriptionData {
+    pub id: String,
+    pub doctor_name: String,
+    pub code: String,
+    pub valid_until: Timestamp,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub medications: Vec<MedicationLine>,
+}
+
 /// A template with its data, checked.
 #[derive(Debug, Clone)]
 pub enum Filled {
     Link(Template, LinkData),
     Appointment(Template, AppointmentData, TimeZone),
     Document(Template, DocumentData),
+    Prescription(PrescriptionData),
 }
 
 /// What the clinic signs its mail with (variables).
@@ -174,7 +212,34 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
                 .map_err(|_| Problem::invalid("data.time_zone", "is not an IANA time zone"))?;
             Ok(Filled::Appointment(template, d, tz))
         }
-        PrescriptionIssued | ReportAvailable => {
+        PrescriptionIssued => {
+            let d: PrescriptionData =
+                serde_json::from_value(data).map_err(|e| field_err("data", e))?;
+            bounded("doctor_name", &d.doctor_name, 200)?;
+            bounded("id", &d.id, 64)?;
+            bounded("code", &d.code, 20)?;
+            if d.medications.is_empty() || d.medications.len() > 20 {
+                return Err(Problem::invalid("data.medications", "1 to 20 lines"));
+            }
+            for (i, m) in d.medications.iter().enumerate() {
+                for (field, v) in [
+                    ("name", &m.name),
+                    ("strength", &m.strength),
+                    ("form", &m.form),
+                    ("dose", &m.dose),
+                    ("route", &m.route),
+                    ("frequency", &m.frequency),
+                ] {
+                    bounded(&format!("medications[{i}].{field}"), v, 200)?;
+                }
+            }
+            Ok(Filled::Prescription(d))
+        }
+        PrescriptionDispensed
+        | RefillRequested
+        | RefillApproved
+        | RefillDeclined
+        | ReportAvailable => {
             let d: DocumentData = serde_json::from_value(data).map_err(|e| field_err("data", e))?;
             bounded("doctor_name", &d.doctor_name, 200)?;
             bounded("id", &d.id, 64)?;
@@ -202,6 +267,7 @@ impl Filled {
     pub fn template(&self) -> Template {
         match self {
             Filled::Link(t, _) | Filled::Appointment(t, ..) | Filled::Document(t, _) => *t,
+            Filled::Prescription(_) => Template::PrescriptionIssued,
         }
     }
 
@@ -311,12 +377,32 @@ impl Filled {
                     Some(route),
                 )
             }
+            Filled::Prescription(d) => prescription_copy(d, b),
             Filled::Document(t, d) => {
+                let prescription = format!("#/prescriptions/{}", d.id);
                 let (subject, line, route) = match t {
-                    PrescriptionIssued => (
-                        format!("{} issued you a prescription", d.doctor_name),
-                        "A new prescription is waiting for you in the portal.".to_string(),
-                        format!("#/prescriptions/{}", d.id),
+                    PrescriptionDispensed => (
+                        "Your prescription was dispensed".to_string(),
+                        format!(
+                            "A pharmacy handed over medication on your prescription from {}.",
+                            d.doctor_name
+                        ),
+                        prescription,
+                    ),
+                    RefillRequested => (
+                        "A patient asked for a refill".to_string(),
+                        "A patient asked for a refill of a prescription you wrote. Please approve or decline it.".to_string(),
+                        "#/refills".to_string(),
+                    ),
+                    RefillApproved => (
+                        "Your refill was approved".to_string(),
+                        format!("{} approved your refill. Show your prescription code at the pharmacy.", d.doctor_name),
+                        prescription,
+                    ),
+                    RefillDeclined => (
+                        "Your refill request was declined".to_string(),
+                        format!("{} declined your refill request. You can read why in the portal.", d.doctor_name),
+                        prescription,
                     ),
                     _ => (
                         "A visit report is available".to_string(),
@@ -348,6 +434,62 @@ impl Filled {
             link,
         }
     }
+}
+
+/// A prescription's copy: the code first (what the pharmacist asks for), then each medication
+/// as written, the validity and the doctor's note.
+fn prescription_copy<'a>(d: &PrescriptionData, b: &Branding) -> (String, Body<'a>, Option<String>) {
+    let route = format!("#/prescriptions/{}", d.id);
+    let mut lines = vec![
+        format!("{} issued you a prescription.", d.doctor_name),
+        format!(
+            "Prescription code: {} (show it at the pharmacy; keep it to yourself).",
+            d.code
+        ),
+    ];
+    for m in &d.medications {
+        let mut l = format!(
+            "{} {} {}: {} {}, {}, for {} days. Quantity {}, {} refill{}.",
+            m.name,
+            m.strength,
+            m.form,
+            m.dose,
+            m.route,
+            m.frequency,
+            m.duration_days,
+            m.quantity,
+            m.refills,
+            if m.refills == 1 { "" } else { "s" }
+        );
+        if let Some(i) = &m.instructions {
+            l.push_str(&format!(" {i}"));
+        }
+        lines.push(l);
+    }
+    lines.push(format!(
+        "Valid until {}.",
+        d.valid_until.strftime("%-d %B %Y at %H:%M UTC")
+    ));
+    if let Some(n) = &d.note {
+        lines.push(format!("Note from your doctor: {n}"));
+    }
+    let actions = if b.app_url.is_empty() {
+        Vec::new()
+    } else {
+        vec![(
+            "Open in the portal",
+            format!("{}/{route}", b.app_url.trim_end_matches('/')),
+        )]
+    };
+    (
+        format!("Your prescription from {}", d.doctor_name),
+        Body {
+            greeting: "Hello,".into(),
+            lines,
+            actions,
+        },
+        Some(route),
+    )
 }
 
 fn text_part(body: &Body, b: &Branding) -> String {

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
 
-pub const MEDIA_TYPE: &str = "application/fhir+json";
+pub use service_kit::fhir::{bundle, MEDIA_TYPE};
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
@@ -239,17 +239,4 @@ pub fn report_text(r: &Report) -> String {
         ));
     }
     out
-}
-
-/// The whole record as one `Bundle` of type `collection`.
-pub fn bundle(now: &str, resources: Vec<Value>) -> Value {
-    json!({
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": now,
-        "entry": resources.into_iter().map(|r| {
-            let full = format!("urn:uuid:{}", r["id"].as_str().unwrap_or_default());
-            json!({ "fullUrl": full, "resource": r })
-        }).collect::<Vec<_>>(),
-    })
 }

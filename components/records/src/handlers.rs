@@ -6,19 +6,11 @@ use crate::kinds::{self, Kind};
 use crate::{fhir, files, grants, reports, Ctx};
 use http::StatusCode;
 use serde::Deserialize;
+use service_kit::fhir::{reply as fhir_reply, wanted as wants_fhir};
 use service_kit::http::{header_str, json, query_param, set_header, with_body, Reply, Request};
 use service_kit::page::{Page, PageRequest};
 use service_kit::token::{Claims, Role};
 use service_kit::{json as body, Problem};
-
-fn wants_fhir(req: &Request) -> bool {
-    header_str(req, "accept").is_some_and(|a| a.contains(fhir::MEDIA_TYPE))
-}
-
-fn fhir_reply(value: &serde_json::Value) -> Reply {
-    let bytes = serde_json::to_vec(value).map_err(Problem::internal)?;
-    Ok(with_body(StatusCode::OK, fhir::MEDIA_TYPE, bytes))
-}
 
 fn me<'c>(ctx: &'c Ctx) -> Result<&'c Claims, Problem> {
     ctx.principal.user()

@@ -6,7 +6,7 @@ use crate::{Care, Ctx, Records, FILE, MIGRATIONS, UPLOAD};
 use service_kit::http::Request;
 use service_kit::migrate;
 use service_kit::principal::Principal;
-use service_kit::spin::{BodyReader, BodyWriter, Kit, SpinVars};
+use service_kit::spin::{BodyReader, BodyWriter, Kit};
 use service_kit::token::Role;
 use service_kit::Problem;
 
@@ -161,19 +161,6 @@ async fn appointment(
     }
 }
 
-/// The doctor's name as booking's directory has it (for the patient's mail).
-async fn doctor_name(doctor: &str) -> Option<String> {
-    let base = service_kit::vars::Peers::from_vars(&SpinVars).booking_url;
-    let request =
-        spin_sdk::http::Request::get(format!("{base}/api/booking/doctors/{doctor}")).build();
-    let response: spin_sdk::http::Response = spin_sdk::http::send(request).await.ok()?;
-    if *response.status() != 200 {
-        return None;
-    }
-    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
-    body["name"].as_str().map(str::to_string)
-}
-
 /// One relay: the signed reports not yet told, as mail's `report_available`; they leave the
 /// outbox once mail accepted them.
 async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
@@ -185,7 +172,7 @@ async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
     }
     let mut messages = Vec::new();
     for (report, patient, doctor) in &pending {
-        let name = doctor_name(doctor)
+        let name = service_kit::spin::doctor_name(doctor)
             .await
             .unwrap_or_else(|| "Your doctor".to_string());
         messages.push(service_kit::mail::Message::to_user(

@@ -61,10 +61,11 @@ fn serve(req: &Request, root: &Path) -> Reply {
     let mut resp = with_body(StatusCode::OK, content_type(&path), bytes);
     let h = resp.headers_mut();
     // Pages may load their own scripts, styles and images, and call the API on the same origin.
+    // `blob:` images: what the portal fetched with the bearer token (a prescription's QR code).
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ),
     );
     h.insert(

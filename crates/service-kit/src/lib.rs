@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod fhir;
 pub mod html;
 pub mod http;
 pub mod internal;

@@ -347,17 +347,42 @@ pub async fn ask_booking(
     req: &Request,
     path: &str,
 ) -> Result<Option<spin_sdk::http::Response>, Problem> {
+    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
+    ask_as_caller(req, "booking", &base, path).await
+}
+
+/// `GET {base}{path}` of the service `peer` with the caller's own token, so the asking service
+/// learns only what the caller may know; `None` when the request carries no token.
+pub async fn ask_as_caller(
+    req: &Request,
+    peer: &str,
+    base: &str,
+    path: &str,
+) -> Result<Option<spin_sdk::http::Response>, Problem> {
     let Some(token) = crate::principal::bearer_token(req)? else {
         return Ok(None);
     };
-    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
     let request = spin_sdk::http::Request::get(format!("{base}{path}"))
         .header("authorization", format!("Bearer {token}"))
         .build();
     spin_sdk::http::send(request)
         .await
         .map(Some)
-        .map_err(|e| Problem::unavailable(format!("cannot reach booking: {e}"), 5))
+        .map_err(|e| Problem::unavailable(format!("cannot reach {peer}: {e}"), 5))
+}
+
+/// A doctor's name as booking's public directory has it (for the mail a patient gets), or
+/// `None` when booking can't say.
+pub async fn doctor_name(doctor: &str) -> Option<String> {
+    let base = crate::vars::Peers::from_vars(&SpinVars).booking_url;
+    let request =
+        spin_sdk::http::Request::get(format!("{base}/api/booking/doctors/{doctor}")).build();
+    let response: spin_sdk::http::Response = spin_sdk::http::send(request).await.ok()?;
+    if *response.status() != 200 {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    body["name"].as_str().map(str::to_string)
 }
 
 /// Who the request is from: anonymous without a bearer token, else the verified user — keys

@@ -33,6 +33,9 @@ pub struct Peers {
     pub booking_url: String,
     /// `mail_url`: mail, which services hand their messages to. Service chaining by default.
     pub mail_url: String,
+    /// `records_url`: records, for the chart's allergies when a doctor prescribes. Service
+    /// chaining by default.
+    pub records_url: String,
 }
 
 impl Peers {
@@ -47,6 +50,7 @@ impl Peers {
             auth_url: base("auth_url", "http://auth.spin.internal"),
             booking_url: base("booking_url", "http://booking.spin.internal"),
             mail_url: base("mail_url", "http://mail.spin.internal"),
+            records_url: base("records_url", "http://records.spin.internal"),
         }
     }
 }
@@ -96,6 +100,7 @@ mod tests {
                 auth_url: "http://auth.spin.internal".into(),
                 booking_url: "http://booking.spin.internal".into(),
                 mail_url: "http://mail.spin.internal".into(),
+                records_url: "http://records.spin.internal".into(),
             }
         );
         let set = MapVars::default().with("auth_url", "https://clinic.example/");

@@ -8,6 +8,7 @@
 //! independent of each other, of order, and of earlier runs.
 
 pub mod booking;
+pub mod fhir;
 pub mod smtp;
 
 use serde_json::Value;

@@ -187,3 +187,31 @@ fn a_patient_keeps_their_record_and_reads_the_signed_visit_report() {
         }),
     );
 }
+
+#[test]
+fn a_doctor_prescribes_past_an_allergy_warning_and_the_pharmacist_dispenses_at_the_counter() {
+    let doctor = doctor_with_hours(
+        "Europe/Berlin",
+        every_day("08:00", "18:00"),
+        "General practice",
+    );
+    let patient = new_patient();
+    blackbox::booking::confirmed_visit(&patient, &doctor);
+    let allergy = post(
+        &format!("/api/records/patients/{}/entries", patient.id),
+        &json!({"kind": "allergy", "substance": "Penicillin", "reaction": "Rash", "severity": "moderate"}),
+        Some(&doctor.access),
+    );
+    assert_eq!(allergy.status, 201, "{}", allergy.text);
+    let pharmacist = new_user("pharmacist");
+    run_flow(
+        "prescriptions",
+        json!({
+            "patient_email": patient.email,
+            "patient_id": patient.id,
+            "doctor_email": doctor.email,
+            "pharmacist_email": pharmacist.email,
+            "password": PASSWORD,
+        }),
+    );
+}
