@@ -402,7 +402,7 @@ export const flows = {
     await signIn(d, f.doctor_email, f.password);
     await d.goto(`/#/records/${f.patient_id}`);
     await d.getByRole("link", { name: "Prescribe" }).click();
-    await d.getByRole("heading", { name: "Prescribe" }).waitFor();
+    await d.getByRole("heading", { name: "Prescribe", exact: true }).waitFor();
     await d.getByLabel("Medication", { exact: true }).fill("Amoxicillin");
     await d.getByLabel("Strength").fill("500 mg");
     await d.getByLabel("Form").selectOption("capsule");
@@ -428,7 +428,7 @@ export const flows = {
     const { page: p } = await person("patient");
     await signIn(p, f.patient_email, f.password);
     await p.getByRole("link", { name: "My prescriptions" }).click();
-    await p.getByRole("heading", { name: "My prescriptions" }).waitFor();
+    await p.getByRole("heading", { name: "My prescriptions", exact: true }).waitFor();
     await p.getByText(code).waitFor();
     await p.getByRole("img", { name: `QR code of prescription code ${code}` }).waitFor();
     await p.getByText(/0 of 1 fills dispensed/).waitFor();
@@ -437,7 +437,7 @@ export const flows = {
     // The pharmacist: a mistyped code is named; the real one, typed loosely, is found.
     const { page: r } = await person("pharmacist");
     await signIn(r, f.pharmacist_email, f.password);
-    await r.getByRole("heading", { name: "Counter" }).waitFor();
+    await r.getByRole("heading", { name: "Counter", exact: true }).waitFor();
     await r.getByLabel("Prescription code").fill("not a code");
     await r.getByRole("button", { name: "Look up" }).click();
     await r.locator(".field-error").first().waitFor();
@@ -456,7 +456,7 @@ export const flows = {
     await p.getByRole("button", { name: "Ask for a refill" }).click();
     await p.getByText(/Your doctor has been asked for a refill/).waitFor();
     await d.getByRole("link", { name: "Refill requests" }).click();
-    await d.getByRole("heading", { name: "Refill requests" }).waitFor();
+    await d.getByRole("heading", { name: "Refill requests", exact: true }).waitFor();
     await screen(d, "refill-requests");
     await d.getByRole("button", { name: "Approve one more fill" }).click();
     await d.getByText("No refill requests are waiting.").waitFor();

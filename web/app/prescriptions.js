@@ -106,11 +106,11 @@ function LineFields({ i, line, set, error }) {
   return html`<fieldset class="line">
     <legend>${t.medication(i + 1)}</legend>
     <${Field} label=${t.f.name} name=${f("name")} ...${bind("name")} />
-    <${Field} label=${t.f.strength} name=${f("strength")} hint="500 mg" ...${bind("strength")} />
+    <${Field} label=${t.f.strength} name=${f("strength")} hint=${t.f.strengthHint} ...${bind("strength")} />
     <${Field} label=${t.f.form} name=${f("form")} type="select" ...${bind("form")}>
       ${Object.entries(t.forms).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
     <//>
-    <${Field} label=${t.f.dose} name=${f("dose")} hint="1 tablet" ...${bind("dose")} />
+    <${Field} label=${t.f.dose} name=${f("dose")} hint=${t.f.doseHint} ...${bind("dose")} />
     <${Field} label=${t.f.route} name=${f("route")} type="select" ...${bind("route")}>
       ${Object.entries(t.routes).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
     <//>

@@ -641,4 +641,31 @@ mod tests {
             Template::AppointmentReminder
         );
     }
+
+    #[test]
+    fn a_prescription_copy_holds_the_code_and_the_lines_and_refuses_anything_else() {
+        let data = json!({"id": "rx1", "doctor_name": "Dr. Ada", "code": "WP29-1V67-6D98",
+            "valid_until": "2027-03-02T10:00:00Z", "note": "Review in <3> months",
+            "medications": [{"name": "Metformin", "strength": "500 mg", "form": "tablet",
+                "dose": "1 tablet", "route": "oral", "frequency": "twice a day",
+                "duration_days": 30, "quantity": 60, "refills": 1, "instructions": null}]});
+        let r = fill(Template::PrescriptionIssued, data.clone())
+            .unwrap()
+            .render(&brand());
+        assert_eq!(r.subject, "Your prescription from Dr. Ada");
+        assert!(
+            r.text.contains("Prescription code: WP29-1V67-6D98"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("Metformin 500 mg tablet: 1 tablet oral, twice a day, for 30 days. Quantity 60, 1 refill."), "{}", r.text);
+        assert!(r.text.contains("Valid until 2 March 2027"), "{}", r.text);
+        assert!(r.html.contains("Review in &lt;3&gt; months"), "{}", r.html);
+        assert_eq!(r.link.as_deref(), Some("#/prescriptions/rx1"));
+        assert!(Template::PrescriptionIssued.carries_secret());
+        // A field the copy has no place for (the override's reasoning) is refused at intake.
+        let mut more = data;
+        more["allergy_override"] = json!({"reason": "tolerated"});
+        assert!(fill(Template::PrescriptionIssued, more).is_err());
+    }
 }
