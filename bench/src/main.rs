@@ -14,6 +14,7 @@
 mod lists;
 mod mail;
 mod peer;
+mod prescriptions;
 mod records;
 mod sqlite;
 
@@ -794,5 +795,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "records") {
         records::run();
+    }
+    if all || which.iter().any(|w| w == "prescriptions") {
+        prescriptions::run();
     }
 }

@@ -217,13 +217,17 @@ BEGIN
 END;
 
 -- What the patient (or the doctor) is to be told, written in the statement that makes the news
--- and relayed to mail after the answer (DESIGN §6). One row per piece of news.
+-- and relayed to mail after the answer (DESIGN §6). One row per piece of news. A relay claims
+-- rows for a while (`claimed_until`) so that concurrent relays send disjoint sets; a row leaves
+-- once mail accepted it, and a relay that died leaves its rows to the next one when the claim
+-- lapses.
 CREATE TABLE rx_outbox (
     key          TEXT PRIMARY KEY,
     template     TEXT NOT NULL,
     to_user      TEXT NOT NULL,
     prescription_id TEXT NOT NULL,
-    queued_at    TEXT NOT NULL
+    queued_at    TEXT NOT NULL,
+    claimed_until TEXT
 ) WITHOUT ROWID;
 
 CREATE TRIGGER rx_outbox_issued AFTER UPDATE OF status ON rx_prescriptions

@@ -12,14 +12,25 @@ pub struct News {
     pub template: String,
     pub to_user: String,
     pub prescription_id: String,
+    /// The prescriber (the mail names them).
+    pub doctor_id: Option<String>,
 }
 
-/// The oldest `limit` pieces of news.
-pub fn pending(db: &dyn Db, limit: i64) -> Result<Vec<News>, Problem> {
+/// How long a relay holds the news it claimed before another may take it.
+const CLAIM: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+
+/// Claims the oldest `limit` pieces of news no live relay holds, in one statement: relays
+/// running at once (every change request ends in one) send disjoint sets.
+pub fn claim(db: &dyn Db, now: jiff::Timestamp, limit: i64) -> Result<Vec<News>, Problem> {
     let rows = db.execute(
-        "SELECT key, template, to_user, prescription_id FROM rx_outbox
-         ORDER BY queued_at, key LIMIT ?1",
-        params![limit],
+        "UPDATE rx_outbox SET claimed_until = ?1
+         WHERE key IN (SELECT key FROM rx_outbox
+                       WHERE claimed_until IS NULL OR claimed_until < ?2
+                       ORDER BY queued_at, key LIMIT ?3)
+         RETURNING key, template, to_user, prescription_id,
+           (SELECT p.doctor_id FROM rx_prescriptions p WHERE p.id = rx_outbox.prescription_id)
+             AS doctor_id",
+        params![(now + CLAIM).to_string(), now.to_string(), limit],
     )?;
     rows.iter()
         .map(|r| {
@@ -28,6 +39,7 @@ pub fn pending(db: &dyn Db, limit: i64) -> Result<Vec<News>, Problem> {
                 template: r.get("template")?,
                 to_user: r.get("to_user")?,
                 prescription_id: r.get("prescription_id")?,
+                doctor_id: r.get("doctor_id")?,
             })
         })
         .collect()

@@ -82,37 +82,36 @@ async fn chart_allergies(req: &Request, patient: &str) -> Result<Vec<Allergy>, S
         .collect())
 }
 
-/// One relay: each piece of news as mail's template, the prescription's copy with the first.
+/// One relay: the news this relay claimed, as mail's templates, the prescription's copy with
+/// the first.
 async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
     let db = kit.db()?;
     migrate::apply(db, "prescriptions", MIGRATIONS)?;
-    let pending = crate::outbox::pending(db, 20)?;
-    if pending.is_empty() {
+    let claimed = crate::outbox::claim(db, kit.now, 20)?;
+    if claimed.is_empty() {
         return Ok(());
     }
     let mut names: Vec<(String, String)> = Vec::new();
     let mut messages = Vec::new();
-    let mut keys = Vec::new();
-    for news in &pending {
-        let Some(p) = crate::prescription::get(db, &news.prescription_id, kit.now)? else {
-            // A draft's news can't exist; a row without its prescription is dropped.
-            keys.push(news.key.clone());
-            continue;
-        };
-        let name = match names.iter().find(|(d, _)| d == &p.doctor_id) {
+    for news in &claimed {
+        let doctor = news.doctor_id.clone().unwrap_or_default();
+        let name = match names.iter().find(|(d, _)| d == &doctor) {
             Some((_, n)) => n.clone(),
             None => {
-                let n = doctor_name(&p.doctor_id)
+                let n = doctor_name(&doctor)
                     .await
                     .unwrap_or_else(|| "Your doctor".to_string());
-                names.push((p.doctor_id.clone(), n.clone()));
+                names.push((doctor.clone(), n.clone()));
                 n
             }
         };
         let data = if news.template == "prescription_issued" {
-            crate::outbox::copy(&p, &name)
+            match crate::prescription::get(db, &news.prescription_id, kit.now)? {
+                Some(p) => crate::outbox::copy(&p, &name),
+                None => continue,
+            }
         } else {
-            serde_json::json!({ "id": p.id, "doctor_name": name })
+            serde_json::json!({ "id": news.prescription_id, "doctor_name": name })
         };
         messages.push(service_kit::mail::Message::to_user(
             &news.template,
@@ -120,8 +119,8 @@ async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
             data,
             news.key.clone(),
         ));
-        keys.push(news.key.clone());
     }
     send_to_mail(&messages).await?;
+    let keys: Vec<String> = claimed.into_iter().map(|n| n.key).collect();
     crate::outbox::sent(db, &keys)
 }
