@@ -438,7 +438,11 @@ fn everything(ctx: &Ctx, patient: &str, pass: &Pass) -> Result<serde_json::Value
 pub fn export(ctx: &Ctx, id: &str) -> Reply {
     let patient = patient_path(id)?;
     let pass = access::authorize(ctx, patient, Intent::Read, Scope::Chart, "export", "chart")?;
-    let bundle = everything(ctx, patient, &pass)?;
+    let mut bundle = everything(ctx, patient, &pass)?;
+    // The medication history, as prescriptions showed it to the same caller.
+    if let (Some(entries), Some(more)) = (bundle["entry"].as_array_mut(), &ctx.medications) {
+        entries.extend(more.iter().cloned().map(service_kit::fhir::entry));
+    }
     pass.record(ctx, "export", "chart")?;
     let bytes = serde_json::to_vec(&bundle).map_err(Problem::internal)?;
     let resp = with_body(StatusCode::OK, fhir::MEDIA_TYPE, bytes);

@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     /// The appointment the request names (a report's, an upload's), as booking showed it to
     /// the caller; `None` when it names none, or booking would not show it.
     pub appointment: Option<reports::Appointment>,
+    /// For the whole-record export: the patient's prescriptions and dispenses as prescriptions
+    /// showed them to the caller (FHIR resources); `None` when it was not asked or would not say.
+    pub medications: Option<Vec<serde_json::Value>>,
 }
 
 /// Whether the calling doctor treats `patient_id` now, as booking says.
@@ -57,6 +60,8 @@ impl Ctx<'_> {
 
 /// Where a file's bytes are downloaded: a streamed route.
 pub const FILE: &str = "/api/records/files/{id}";
+/// The whole record as one FHIR Bundle: it carries the prescriptions' too.
+pub const EXPORT: &str = "/api/records/patients/{id}/export";
 /// Where files are uploaded: the one route whose body may reach 8 MiB.
 pub const UPLOAD: &str = "/api/records/patients/{id}/files";
 
@@ -98,9 +103,7 @@ impl Service for Records {
                 "/api/records/patients/{id}/observations/latest",
                 |_, c, p| h::latest_readings(c, p.get("id")),
             )
-            .get("/api/records/patients/{id}/export", |_, c, p| {
-                h::export(c, p.get("id"))
-            })
+            .get(EXPORT, |_, c, p| h::export(c, p.get("id")))
             .get(UPLOAD, |r, c, p| h::list_files(r, c, p.get("id")))
             .post(UPLOAD, |r, c, p| h::upload(r, c, p.get("id")))
             .get(FILE, |_, c, p| h::download(c, p.get("id")))

@@ -2,7 +2,7 @@
 //! the appointment and of the care relationship), a download's chunks streamed after its head,
 //! and the signed reports' mail relayed after the answer.
 
-use crate::{Care, Ctx, Records, FILE, MIGRATIONS, UPLOAD};
+use crate::{Care, Ctx, Records, EXPORT, FILE, MIGRATIONS, UPLOAD};
 use service_kit::http::Request;
 use service_kit::migrate;
 use service_kit::principal::Principal;
@@ -47,7 +47,12 @@ impl service_kit::spin::SpinService for Records {
             }
             _ => None,
         };
+        let medications = match &principal {
+            Principal::User(_) if route == EXPORT => medications(req).await,
+            _ => None,
+        };
         Ok(Ctx {
+            medications,
             db,
             reason: crate::stated_reason(req, &principal)?,
             audit: kit.recorder(&principal),
@@ -159,6 +164,34 @@ async fn appointment(
             5,
         )),
     }
+}
+
+/// The patient's prescriptions and dispenses as FHIR resources, asked of prescriptions with
+/// the caller's own token (so prescriptions authorizes and logs it as theirs); `None` when it
+/// would not say (staff's break-the-glass reaches the chart only) or could not be reached.
+async fn medications(req: &Request) -> Option<Vec<serde_json::Value>> {
+    let patient = req
+        .uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .nth(3)?;
+    let base = service_kit::vars::Peers::from_vars(&service_kit::spin::SpinVars).prescriptions_url;
+    let path = format!("/api/prescriptions/patients/{patient}/export");
+    let response = service_kit::spin::ask_as_caller(req, "prescriptions", &base, &path)
+        .await
+        .ok()??;
+    if *response.status() != 200 {
+        return None;
+    }
+    let bundle: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    Some(
+        bundle["entry"]
+            .as_array()?
+            .iter()
+            .map(|e| e["resource"].clone())
+            .collect(),
+    )
 }
 
 /// One relay: the signed reports not yet told, as mail's `report_available`; they leave the

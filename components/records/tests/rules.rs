@@ -96,6 +96,7 @@ impl App {
             now,
             care,
             appointment,
+            medications: None,
         };
         reply(records::handle(&req, &ctx))
     }

@@ -25,9 +25,12 @@ pub fn bundle(now: &str, resources: Vec<Value>) -> Value {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": now,
-        "entry": resources.into_iter().map(|r| {
-            let full = format!("urn:uuid:{}", r["id"].as_str().unwrap_or_default());
-            json!({ "fullUrl": full, "resource": r })
-        }).collect::<Vec<_>>(),
+        "entry": resources.into_iter().map(entry).collect::<Vec<_>>(),
     })
+}
+
+/// One resource as a `Bundle` entry, its `fullUrl` its id as a URN.
+pub fn entry(resource: Value) -> Value {
+    let full = format!("urn:uuid:{}", resource["id"].as_str().unwrap_or_default());
+    json!({ "fullUrl": full, "resource": resource })
 }

@@ -36,6 +36,9 @@ pub struct Peers {
     /// `records_url`: records, for the chart's allergies when a doctor prescribes. Service
     /// chaining by default.
     pub records_url: String,
+    /// `prescriptions_url`: prescriptions, whose medication history the record's export
+    /// carries. Service chaining by default.
+    pub prescriptions_url: String,
 }
 
 impl Peers {
@@ -51,6 +54,7 @@ impl Peers {
             booking_url: base("booking_url", "http://booking.spin.internal"),
             mail_url: base("mail_url", "http://mail.spin.internal"),
             records_url: base("records_url", "http://records.spin.internal"),
+            prescriptions_url: base("prescriptions_url", "http://prescriptions.spin.internal"),
         }
     }
 }
@@ -101,6 +105,7 @@ mod tests {
                 booking_url: "http://booking.spin.internal".into(),
                 mail_url: "http://mail.spin.internal".into(),
                 records_url: "http://records.spin.internal".into(),
+                prescriptions_url: "http://prescriptions.spin.internal".into(),
             }
         );
         let set = MapVars::default().with("auth_url", "https://clinic.example/");
