@@ -42,6 +42,28 @@ fn found(ctx: &Ctx, id: &str) -> Result<Prescription, Problem> {
         .ok_or_else(|| Problem::not_found("no such prescription"))
 }
 
+/// Prescription `id`, if the caller may `intent` it (a refusal is logged as `action`): with
+/// the access-log resource for it (`part` names what of it, such as `/versions`) and the pass.
+fn reach(
+    ctx: &Ctx,
+    id: &str,
+    intent: Intent,
+    action: &str,
+    part: &str,
+) -> Result<(Prescription, String, access::Pass), Problem> {
+    let p = found(ctx, id)?;
+    let resource = format!("prescription/{}{part}", p.id);
+    let pass = access::authorize(
+        ctx,
+        &p.patient_id,
+        Some(&p.doctor_id),
+        intent,
+        action,
+        &resource,
+    )?;
+    Ok((p, resource, pass))
+}
+
 fn reason(field: &str, raw: Option<String>, rule: TextRule) -> Result<String, Problem> {
     let raw = raw.unwrap_or_default();
     if raw.trim().is_empty() {
@@ -132,16 +154,7 @@ pub fn list_for_patient(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 }
 
 pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Read,
-        "read",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Read, "read", "")?;
     if wants_fhir(req) {
         let mut resources = fhir::requests(&p);
         resources.extend(
@@ -157,32 +170,14 @@ pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 }
 
 pub fn versions(ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}/versions", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Read,
-        "read",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Read, "read", "/versions")?;
     let list = rx::versions(ctx.db, &p.id)?;
     pass.record(ctx, "read", &resource)?;
     Ok(json(StatusCode::OK, &json!({ "items": list })))
 }
 
 pub fn dispenses(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}/dispenses", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Read,
-        "list",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Read, "list", "/dispenses")?;
     let list = dispense::list(ctx.db, &p.id)?;
     pass.record(ctx, "list", &resource)?;
     if wants_fhir(req) {
@@ -194,16 +189,7 @@ pub fn dispenses(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 
 /// The code as a QR code (SVG) for the patient to show at the counter.
 pub fn qr(ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}/code", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Read,
-        "read",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Read, "read", "/code")?;
     if p.decided == Decided::Draft {
         return Err(Problem::conflict(
             "draft",
@@ -471,16 +457,7 @@ fn version_seen(req: &Request, body: Option<i64>) -> Result<i64, Problem> {
 
 /// Edits a draft; an issued prescription is changed only by cancelling it and issuing a new one.
 pub fn update(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Prescribe,
-        "update",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Prescribe, "update", "")?;
     if p.decided != Decided::Draft {
         return Err(issued_is_final());
     }
@@ -529,16 +506,7 @@ fn issued_is_final() -> Problem {
 }
 
 pub fn delete(ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Prescribe,
-        "delete",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Prescribe, "delete", "")?;
     if !rx::delete_draft(ctx.db, &p.id)? {
         return Err(Problem::conflict(
             "issued-is-final",
@@ -566,16 +534,7 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(req: &Request) -> Res
 }
 
 pub fn issue(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Prescribe,
-        "issue",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Prescribe, "issue", "")?;
     if p.decided != Decided::Draft {
         return Err(Problem::conflict(
             "already-issued",
@@ -615,16 +574,7 @@ fn transition(
     to: Decided,
     why: Option<String>,
 ) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Prescribe,
-        action,
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Prescribe, action, "")?;
     let not_now = |p: &Prescription| {
         Problem::conflict(
             "not-now",
@@ -698,16 +648,7 @@ struct Asked {
 }
 
 pub fn request_refill(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let p = found(ctx, id)?;
-    let resource = format!("prescription/{}/refill", p.id);
-    let pass = access::authorize(
-        ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
-        Intent::Ask,
-        "refill request",
-        &resource,
-    )?;
+    let (p, resource, pass) = reach(ctx, id, Intent::Ask, "refill request", "/refill")?;
     let a: Asked = optional_body(req)?;
     let note = match a.note {
         Some(n) if !n.trim().is_empty() => Some(
@@ -782,13 +723,6 @@ struct Approval {
     fills: Option<i64>,
 }
 
-fn refill_for(ctx: &Ctx, id: &str) -> Result<(refills::Refill, Prescription), Problem> {
-    let r =
-        refills::get(ctx.db, id)?.ok_or_else(|| Problem::not_found("no such refill request"))?;
-    let p = found(ctx, &r.prescription_id)?;
-    Ok((r, p))
-}
-
 pub fn approve_refill(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let a: Approval = optional_body(req)?;
     let fills = a.fills.unwrap_or(1);
@@ -805,20 +739,19 @@ pub fn decline_refill(req: &Request, ctx: &Ctx, id: &str) -> Reply {
 }
 
 fn decide_refill(ctx: &Ctx, id: &str, fills: Option<i64>, why: Option<String>) -> Reply {
-    let (r, p) = refill_for(ctx, id)?;
-    let resource = format!("prescription/{}/refill", p.id);
+    let r =
+        refills::get(ctx.db, id)?.ok_or_else(|| Problem::not_found("no such refill request"))?;
     let action = if fills.is_some() {
         "refill approved"
     } else {
         "refill declined"
     };
-    let pass = access::authorize(
+    let (p, resource, pass) = reach(
         ctx,
-        &p.patient_id,
-        Some(&p.doctor_id),
+        &r.prescription_id,
         Intent::Prescribe,
         action,
-        &resource,
+        "/refill",
     )?;
     if r.status != "requested" {
         return Err(Problem::conflict(
