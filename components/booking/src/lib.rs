@@ -35,7 +35,8 @@ pub const MIGRATIONS: &[Migration] = service_kit::migrations!(
     "0002_care.sql",
     "0003_list_order.sql",
     "0004_mail_relay.sql",
-    "0005_reminders.sql"
+    "0005_reminders.sql",
+    "0006_relay_claim.sql"
 );
 
 /// What a request runs against. The caller is authenticated before (the key fetch is async in wasm).
@@ -246,15 +247,34 @@ impl service_kit::spin::SpinService for Booking {
     }
 }
 
-/// One relay: the pending events as messages, handed to mail's intake; the cursor moves once
-/// mail accepted them.
+/// Relays what is pending, when no other relay is under way: claim, send, advance (which lets
+/// go), and look again — an event written while the claim was held had its own relay step
+/// aside, so the holder takes it. Bounded: at most [`relay::ROUNDS`] batches per request.
 #[cfg(target_arch = "wasm32")]
 async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
     let db = kit.db()?;
     migrate::apply(db, "booking", MIGRATIONS)?;
+    for _ in 0..relay::ROUNDS {
+        // A read first: nothing pending is the common answer, and it takes no write lock.
+        if relay::pending(db)?.is_empty() || !relay::claim(db, jiff::Timestamp::now())? {
+            return Ok(());
+        }
+        let sent = relay_batch(kit, db).await;
+        if sent.is_err() {
+            relay::release(db)?;
+        }
+        sent?;
+    }
+    Ok(())
+}
+
+/// One batch under the claim: the pending events as messages, handed to mail's intake; the
+/// cursor moves, and the claim is let go, once mail accepted them.
+#[cfg(target_arch = "wasm32")]
+async fn relay_batch(kit: &service_kit::spin::Kit, db: &dyn Db) -> Result<(), Problem> {
     let pending = relay::pending(db)?;
     let Some(last) = pending.last().map(|e| e.seq) else {
-        return Ok(());
+        return relay::release(db);
     };
     let key = if relay::needs_links(&pending) {
         service_kit::signed::key(db, "booking")?

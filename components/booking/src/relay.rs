@@ -123,8 +123,38 @@ pub fn messages(e: &Pending, links: &Links) -> Vec<Message> {
 pub fn advance(db: &dyn Db, seq: i64) -> Result<(), Problem> {
     db.execute(
         "INSERT INTO booking_relay (consumer, seq) VALUES (?1, ?2) \
-         ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq)",
+         ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq), claimed_until = NULL",
         params![MAIL, seq],
+    )?;
+    Ok(())
+}
+
+/// How long a claim holds: past mail's answer (a relay that died holding it frees it by
+/// expiry, and the next change relays).
+pub const CLAIM_MS: i64 = 30_000;
+
+/// Batches one request relays at most.
+pub const ROUNDS: usize = 4;
+
+/// Takes the relay's claim for [`CLAIM_MS`] when nobody holds it (or its holder's time is up):
+/// one statement, `false` when another relay is under way.
+pub fn claim(db: &dyn Db, now: jiff::Timestamp) -> Result<bool, Problem> {
+    let now = now.as_millisecond();
+    let rows = db.execute(
+        "INSERT INTO booking_relay (consumer, seq, claimed_until) VALUES (?1, 0, ?3) \
+         ON CONFLICT (consumer) DO UPDATE SET claimed_until = excluded.claimed_until \
+         WHERE claimed_until IS NULL OR claimed_until <= ?2 \
+         RETURNING seq",
+        params![MAIL, now, now + CLAIM_MS],
+    )?;
+    Ok(!rows.is_empty())
+}
+
+/// Lets the claim go without moving the cursor (mail refused, or nothing was pending).
+pub fn release(db: &dyn Db) -> Result<(), Problem> {
+    db.execute(
+        "UPDATE booking_relay SET claimed_until = NULL WHERE consumer = ?1",
+        params![MAIL],
     )?;
     Ok(())
 }
@@ -132,6 +162,35 @@ pub fn advance(db: &dyn Db, seq: i64) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_relay_holds_the_claim_until_it_advances_releases_or_its_time_is_up() {
+        let db = service_kit::db::SqliteDb::open_in_memory();
+        service_kit::migrate::apply(&db, "booking", crate::MIGRATIONS).unwrap();
+        let t0: jiff::Timestamp = "2026-12-03T08:00:00Z".parse().unwrap();
+        let later = |ms: i64| t0 + jiff::SignedDuration::from_millis(ms);
+        // No cursor row yet: the claim makes it.
+        assert!(claim(&db, t0).unwrap());
+        assert!(!claim(&db, later(1)).unwrap(), "held");
+        advance(&db, 12).unwrap();
+        assert!(claim(&db, later(2)).unwrap(), "advancing lets go");
+        release(&db).unwrap();
+        assert!(claim(&db, later(3)).unwrap(), "releasing lets go");
+        assert!(!claim(&db, later(3 + CLAIM_MS - 1)).unwrap());
+        assert!(
+            claim(&db, later(3 + CLAIM_MS)).unwrap(),
+            "a dead holder's claim expires"
+        );
+        // The cursor never moved back, whatever the claims did.
+        let seq: i64 = db
+            .execute("SELECT seq FROM booking_relay WHERE consumer = 'mail'", &[])
+            .unwrap()
+            .first()
+            .unwrap()
+            .get("seq")
+            .unwrap();
+        assert_eq!(seq, 12);
+    }
 
     fn event(kind: &str, changed_by: &str) -> Pending {
         Pending {
