@@ -259,11 +259,11 @@ async fn relay_to_mail(kit: &service_kit::spin::Kit) -> Result<(), Problem> {
         if relay::pending(db)?.is_empty() || !relay::claim(db, jiff::Timestamp::now())? {
             return Ok(());
         }
-        let sent = relay_batch(kit, db).await;
-        if sent.is_err() {
-            relay::release(db)?;
+        if let Err(p) = relay_batch(kit, db).await {
+            // Mail's refusal is what to report; a failed release only waits for the expiry.
+            let _ = relay::release(db);
+            return Err(p);
         }
-        sent?;
     }
     Ok(())
 }
