@@ -11,6 +11,12 @@ const TYPE_BASE: &str = "https://healthe.dev/problems/";
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The line of an uploaded file the error is on (a bulk import's row report), from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Where in the field's text the error is, in characters from 1 (a refused expression).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
 }
 
 impl FieldError {
@@ -18,7 +24,19 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            line: None,
+            position: None,
         }
+    }
+
+    pub fn on_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn at(mut self, position: u64) -> Self {
+        self.position = Some(position);
+        self
     }
 }
 

@@ -1,0 +1,154 @@
+//! The nearest pharmacies to a point, nearest first, with whether each is open and when that
+//! changes: the grid narrows the table to a few cells, the haversine distance orders what they
+//! hold, and only the nearest are evaluated until the page is full.
+//!
+//! The circle grows from a small one until it holds a page (or reaches the radius asked for),
+//! so a search in a city reads a few cells and one in the countryside reads more of them: the
+//! work follows the page, not the size of the table.
+
+use crate::geo::{self, Position};
+use crate::hours::{self, Schedule, State, Status};
+use crate::pharmacy::{self, Pharmacy, Services};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use service_kit::db::Db;
+use service_kit::Problem;
+use std::collections::HashMap;
+
+/// The widest search: beyond it "nearest" stops meaning "where can I go".
+pub const MAX_RADIUS_KM: f64 = 500.0;
+pub const DEFAULT_RADIUS_KM: f64 = 25.0;
+/// The first circle tried.
+const FIRST_KM: f64 = 2.0;
+
+/// Where the last page ended: its last hit's distance (in millimetres, so the key is exact)
+/// and id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct After {
+    pub millimetres: u64,
+    pub id: String,
+}
+
+pub struct Query {
+    pub near: Position,
+    pub radius_km: f64,
+    /// Only pharmacies open at `at`.
+    pub open_now: bool,
+    pub at: Timestamp,
+    pub services: Services,
+    pub q: Option<String>,
+    pub limit: usize,
+    pub after: Option<After>,
+}
+
+pub struct Hit {
+    pub pharmacy: Pharmacy,
+    pub distance_km: f64,
+    pub status: Status,
+}
+
+impl Hit {
+    pub fn key(&self) -> After {
+        After {
+            millimetres: millimetres(self.distance_km),
+            id: self.pharmacy.id.clone(),
+        }
+    }
+}
+
+fn millimetres(km: f64) -> u64 {
+    (km * 1e6).round() as u64
+}
+
+/// Zones looked up once per request, however many pharmacies share one.
+#[derive(Default)]
+pub struct Zones(HashMap<String, TimeZone>);
+
+impl Zones {
+    fn get(&mut self, name: &str) -> TimeZone {
+        self.0
+            .entry(name.to_string())
+            .or_insert_with(|| TimeZone::get(name).unwrap_or(TimeZone::UTC))
+            .clone()
+    }
+}
+
+/// Whether `p` is open at `at`, and when that changes, with its exceptions applied.
+pub fn status(p: &Pharmacy, at: Timestamp, zones: &mut Zones) -> Status {
+    schedule(p, at, zones)
+        .map(|s| s.status(at))
+        .unwrap_or_else(|_| Status {
+            state: State::Unknown,
+            next_change: None,
+            comment: None,
+            text: "hours unknown".into(),
+        })
+}
+
+/// `p`'s hours as evaluated on `at`'s local date (exceptions from the day before on).
+pub fn schedule(
+    p: &Pharmacy,
+    at: Timestamp,
+    zones: &mut Zones,
+) -> Result<Schedule, hours::Refusal> {
+    let zone = zones.get(&p.time_zone);
+    let today = at.to_zoned(zone.clone()).date();
+    let expr = hours::compose(&p.opening_hours, &p.exceptions, today);
+    Schedule::new(&expr, zone, p.address.country.as_deref())
+}
+
+/// The page: up to `limit` hits after the cursor, and whether more lie within the radius.
+pub fn nearest(db: &dyn Db, q: &Query) -> Result<(Vec<Hit>, bool), Problem> {
+    let mut zones = Zones::default();
+    let after = q.after.clone();
+    // What has been evaluated, kept across the growing circles.
+    let mut statuses: HashMap<String, Status> = HashMap::new();
+    let start = after
+        .as_ref()
+        .map(|a| a.millimetres as f64 / 1e6)
+        .unwrap_or(0.0);
+    let mut radius = (start + FIRST_KM).min(q.radius_km);
+    loop {
+        let ranges = geo::cell_ranges(&q.near, radius);
+        let candidates = pharmacy::in_cells(db, &ranges, q.services, q.q.as_deref())?;
+        let mut measured: Vec<(f64, Pharmacy)> = candidates
+            .into_iter()
+            .map(|p| (q.near.distance_km(&p.position), p))
+            .filter(|(d, p)| {
+                *d <= radius
+                    && after.as_ref().is_none_or(|a| {
+                        (millimetres(*d), p.id.as_str()) > (a.millimetres, a.id.as_str())
+                    })
+            })
+            .collect();
+        measured.sort_by(|(da, a), (db, b)| {
+            millimetres(*da)
+                .cmp(&millimetres(*db))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let mut hits = Vec::new();
+        for (distance_km, p) in measured {
+            let st = statuses
+                .entry(p.id.clone())
+                .or_insert_with(|| status(&p, q.at, &mut zones))
+                .clone();
+            if q.open_now && st.state != State::Open {
+                continue;
+            }
+            hits.push(Hit {
+                pharmacy: p,
+                distance_km,
+                status: st,
+            });
+            if hits.len() > q.limit {
+                break;
+            }
+        }
+        if hits.len() > q.limit || radius >= q.radius_km {
+            let more = hits.len() > q.limit;
+            hits.truncate(q.limit);
+            return Ok((hits, more));
+        }
+        radius = (radius * 2.0).min(q.radius_km);
+    }
+}

@@ -1,0 +1,38 @@
+//! locator on Spin: who is calling (nobody need be, to find a pharmacy) and whether another
+//! component of the app is.
+
+use crate::{Ctx, Locator, IMPORTS, IMPORT_BODY_LIMIT};
+use service_kit::http::Request;
+use service_kit::principal::Principal;
+use service_kit::spin::Kit;
+use service_kit::Problem;
+
+impl service_kit::spin::SpinService for Locator {
+    fn body_limit(path: &str) -> usize {
+        if path == IMPORTS {
+            IMPORT_BODY_LIMIT
+        } else {
+            Self::BODY_LIMIT
+        }
+    }
+
+    async fn context<'a>(
+        req: &Request,
+        route: &'static str,
+        kit: &'a Kit,
+    ) -> Result<Ctx<'a>, Problem> {
+        // A public read without a token verifies nothing and reads no key cache: the search
+        // is the hot path, and an anonymous caller has nothing to revoke.
+        let principal = if crate::public(req.method(), route) && !Principal::has_token(req) {
+            Principal::Anonymous
+        } else {
+            kit.authenticate(req).await?.0
+        };
+        Ok(Ctx {
+            db: kit.db()?,
+            principal,
+            now: kit.now,
+            internal: service_kit::internal::is_internal(req, kit.vars()),
+        })
+    }
+}
