@@ -96,8 +96,13 @@ fn finish(rows: Vec<Row>, defaults: &Defaults, ignored: Vec<String>) -> Parsed {
                 }
             }
             Err(mut es) => {
-                // A field already refused as unreadable is not reported twice.
-                es.retain(|e| !row_errors.iter().any(|r| r.field == e.field));
+                // A field already refused as unreadable is not reported twice (nor is the
+                // position that a bad coordinate left out).
+                let early = !row_errors.is_empty();
+                es.retain(|e| {
+                    !row_errors.iter().any(|r| r.field == e.field)
+                        && !(early && e.field == name("position"))
+                });
                 row_errors.extend(es);
             }
         }
