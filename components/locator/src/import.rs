@@ -100,8 +100,9 @@ fn finish(rows: Vec<Row>, defaults: &Defaults, ignored: Vec<String>) -> Parsed {
                 // position that a bad coordinate left out).
                 let early = !row_errors.is_empty();
                 es.retain(|e| {
-                    !row_errors.iter().any(|r| r.field == e.field)
-                        && !(early && e.field == name("position"))
+                    let refused = row_errors.iter().any(|r| r.field == e.field);
+                    let left_out = early && e.field == name("position");
+                    !(refused || left_out)
                 });
                 row_errors.extend(es);
             }
