@@ -181,6 +181,8 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
     };
     let open_now = flag(req, "open_now")?;
     let at = instant(req, ctx.now)?;
+    // Checked whether or not `near` comes with it: a bad value is never silently ignored.
+    let radius_asked = radius(req, None)?;
     let Some(near_raw) = query_param(req, "near") else {
         if open_now {
             return Err(Problem::invalid("near", "is required with open_now"));
@@ -188,7 +190,10 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
         return directory(req, ctx, &page, services, q.as_deref(), at);
     };
     let (center, from_near) = near(&near_raw)?;
-    let radius_km = radius(req, from_near)?;
+    let radius_km = match (query_param(req, "radius_km"), from_near) {
+        (None, Some(_)) => radius(req, from_near)?,
+        _ => radius_asked,
+    };
     // The cursor carries the instant its first page was evaluated at, so paging on does not
     // drift with the clock.
     let (after, at) = match page.after.as_deref() {
@@ -438,7 +443,8 @@ pub fn update(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     }
 }
 
-/// Closes a pharmacy for good (it stays readable; searches no longer find it).
+/// Closes a pharmacy for good: it stays readable (dispenses name it), searches no longer find
+/// it, and an update reopens it.
 pub fn close(ctx: &Ctx, id: &str) -> Reply {
     staff(ctx)?;
     if pharmacy::close(ctx.db, id_path(id)?, ctx.now)? {

@@ -57,7 +57,7 @@ impl Service for Locator {
             .put("/api/locator/pharmacies/{id}", |r, c, p| {
                 h::update(r, c, p.get("id"))
             })
-            .delete("/api/locator/pharmacies/{id}", |_, c, p| {
+            .post("/api/locator/pharmacies/{id}/close", |_, c, p| {
                 h::close(c, p.get("id"))
             })
             .put(

@@ -346,7 +346,11 @@ fn updates_need_the_version_and_closing_hides_it() {
     assert_eq!(r.status, 409);
     assert!(r.body["type"].as_str().unwrap().ends_with("stale-version"));
     // Closed: still readable, never found.
-    assert_eq!(app.call(staff, "DELETE", &path, None).status, 204);
+    assert_eq!(
+        app.call(staff, "POST", &format!("{path}/close"), None)
+            .status,
+        204
+    );
     assert_eq!(app.call(None, "GET", &path, None).body["status"], "closed");
     assert!(app.search("near=52.52,13.405").names().is_empty());
     assert!(app.search("q=apotheke").names().is_empty());
@@ -560,7 +564,12 @@ fn a_patient_nominates_their_own_pharmacy() {
     );
     // A pharmacy that closes is no longer anyone's preference.
     let path = format!("/api/locator/pharmacies/{}", p["id"].as_str().unwrap());
-    app.call(Some((STAFF, Role::Staff)), "DELETE", &path, None);
+    app.call(
+        Some((STAFF, Role::Staff)),
+        "POST",
+        &format!("{path}/close"),
+        None,
+    );
     assert_eq!(app.call(me, "GET", &mine, None).status, 404);
     assert_eq!(app.call(me, "DELETE", &mine, None).status, 204);
 }
