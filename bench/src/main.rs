@@ -7,11 +7,15 @@
 //!
 //! audit: what an access-log row costs beside a plain insert, on a real SQLite file.
 //!
+//! locator: the nearest 10 open pharmacies beside the plain route, at 1,000 to 100,000 (or
+//! 1,000,000) pharmacies over a country.
+//!
 //! diagnosis: requests/s and latency percentiles of `POST /api/diagnosis/heart` (PREVENT, PCE)
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
 
 mod lists;
+mod locator;
 mod mail;
 mod peer;
 mod prescriptions;
@@ -798,5 +802,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "prescriptions") {
         prescriptions::run();
+    }
+    if all || which.iter().any(|w| w == "locator") {
+        locator::run();
     }
 }

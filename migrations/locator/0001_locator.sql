@@ -52,3 +52,15 @@ CREATE TABLE loc_preferred (
     pharmacy_id  TEXT NOT NULL REFERENCES loc_pharmacies (id),
     chosen_at    TEXT NOT NULL
 );
+
+-- The holiday calendars `PH` and `SH` are evaluated against, by country, cached here: the
+-- opening-hours crate ships every country's calendar in one compressed blob, and decompressing
+-- it costs more than the rest of a search, on every request (each request is a fresh instance).
+-- `key` names the country and the crate's data ("DE opening-hours 1.4"), so a newer crate's
+-- calendars replace these. The blobs are compact_calendar's own serialisation.
+CREATE TABLE loc_holidays (
+    key       TEXT PRIMARY KEY,
+    public    BLOB NOT NULL,
+    school    BLOB NOT NULL,
+    made_at   TEXT NOT NULL
+);

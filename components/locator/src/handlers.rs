@@ -4,7 +4,7 @@ use crate::geo::Position;
 use crate::hours::{Exception, ExceptionKind};
 use crate::import::{self, Defaults, Format};
 use crate::pharmacy::{self, Draft, Input, Missed, Pharmacy, Services};
-use crate::search::{self, After, Query, Zones};
+use crate::search::{self, After, Calendars, Query};
 use crate::{people, views, Ctx};
 use http::StatusCode;
 use jiff::Timestamp;
@@ -49,10 +49,10 @@ fn located(status: StatusCode, v: &Value, id: &str) -> Reply {
 }
 
 /// The full view of one pharmacy: its state now and its local week.
-fn full_view(p: &Pharmacy, now: Timestamp) -> Value {
-    let mut zones = Zones::default();
-    let status = search::status(p, now, &mut zones);
-    let week = search::schedule(p, now, &mut zones)
+fn full_view(ctx: &Ctx, p: &Pharmacy, now: Timestamp) -> Value {
+    let mut cal = Calendars::new(ctx.db);
+    let status = search::status(p, now, &mut cal);
+    let week = search::schedule(p, now, &mut cal)
         .map(|s| s.week(now, WEEK_DAYS))
         .unwrap_or_default();
     views::pharmacy(p, Some(&status), None, Some(&week))
@@ -235,11 +235,11 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
     });
     let next_cursor = next_cursor.flatten();
     if wants_fhir(req) {
-        let mut zones = Zones::default();
+        let mut cal = Calendars::new(ctx.db);
         let entries: Vec<Value> = hits
             .iter()
             .map(|h| {
-                let week = search::schedule(&h.pharmacy, at, &mut zones)
+                let week = search::schedule(&h.pharmacy, at, &mut cal)
                     .map(|s| s.week(at, WEEK_DAYS))
                     .unwrap_or_default();
                 views::search_entry(views::location(&h.pharmacy, &week), h.distance_km)
@@ -342,12 +342,12 @@ fn directory(
     } else {
         None
     };
-    let mut zones = Zones::default();
+    let mut cal = Calendars::new(ctx.db);
     if wants_fhir(req) {
         let entries: Vec<Value> = found
             .iter()
             .map(|p| {
-                let week = search::schedule(p, at, &mut zones)
+                let week = search::schedule(p, at, &mut cal)
                     .map(|s| s.week(at, WEEK_DAYS))
                     .unwrap_or_default();
                 json!({
@@ -375,7 +375,7 @@ fn directory(
     if wants_geojson(req) {
         let features: Vec<Value> = found
             .iter()
-            .map(|p| views::feature(p, Some(&search::status(p, at, &mut zones)), None))
+            .map(|p| views::feature(p, Some(&search::status(p, at, &mut cal)), None))
             .collect();
         return geojson(&json!({
             "type": "FeatureCollection",
@@ -385,7 +385,7 @@ fn directory(
     }
     let items: Vec<Value> = found
         .iter()
-        .map(|p| views::pharmacy(p, Some(&search::status(p, at, &mut zones)), None, None))
+        .map(|p| views::pharmacy(p, Some(&search::status(p, at, &mut cal)), None, None))
         .collect();
     Ok(json(
         StatusCode::OK,
@@ -398,17 +398,17 @@ pub fn get(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let p = found(ctx, id)?;
     let at = instant(req, ctx.now)?;
     if wants_fhir(req) {
-        let mut zones = Zones::default();
-        let week = search::schedule(&p, at, &mut zones)
+        let mut cal = Calendars::new(ctx.db);
+        let week = search::schedule(&p, at, &mut cal)
             .map(|s| s.week(at, WEEK_DAYS))
             .unwrap_or_default();
         return fhir_reply(&views::location(&p, &week));
     }
     if wants_geojson(req) {
-        let status = search::status(&p, at, &mut Zones::default());
+        let status = search::status(&p, at, &mut Calendars::new(ctx.db));
         return geojson(&views::feature(&p, Some(&status), None));
     }
-    Ok(json(StatusCode::OK, &full_view(&p, at)))
+    Ok(json(StatusCode::OK, &full_view(ctx, &p, at)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ pub fn create(req: &Request, ctx: &Ctx) -> Reply {
     }
     let d = draft(input)?;
     let p = pharmacy::create(ctx.db, &d, ctx.now)?;
-    located(StatusCode::CREATED, &full_view(&p, ctx.now), &p.id)
+    located(StatusCode::CREATED, &full_view(ctx, &p, ctx.now), &p.id)
 }
 
 /// Replaces a pharmacy's details (If-Match or `version` says which version was edited).
@@ -438,7 +438,7 @@ pub fn update(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     })?;
     let d = draft(input)?;
     match pharmacy::update(ctx.db, id, &d, Some(seen), ctx.now)? {
-        Ok(p) => Ok(json(StatusCode::OK, &full_view(&p, ctx.now))),
+        Ok(p) => Ok(json(StatusCode::OK, &full_view(ctx, &p, ctx.now))),
         Err(m) => Err(stale(m)),
     }
 }
@@ -506,7 +506,7 @@ pub fn set_exception(req: &Request, ctx: &Ctx, id: &str, date: &str) -> Reply {
     e.validate("hours")?;
     let seen = version_seen(req, input.version)?;
     match pharmacy::set_exception(ctx.db, id, &e, seen, ctx.now)? {
-        Ok(p) => Ok(json(StatusCode::OK, &full_view(&p, ctx.now))),
+        Ok(p) => Ok(json(StatusCode::OK, &full_view(ctx, &p, ctx.now))),
         Err(m) => Err(stale(m)),
     }
 }
@@ -516,7 +516,7 @@ pub fn remove_exception(ctx: &Ctx, id: &str, date: &str) -> Reply {
     may_edit_hours(ctx, id)?;
     let date = date_path(date)?;
     match pharmacy::remove_exception(ctx.db, id, date, ctx.now)? {
-        Some(p) => Ok(json(StatusCode::OK, &full_view(&p, ctx.now))),
+        Some(p) => Ok(json(StatusCode::OK, &full_view(ctx, &p, ctx.now))),
         None => {
             found(ctx, id)?;
             Err(Problem::not_found("no exception on that date"))
@@ -689,7 +689,7 @@ pub fn preferred(ctx: &Ctx, patient: &str) -> Reply {
     }
     may_see_preference(ctx, patient)?;
     match people::preferred(ctx.db, patient)? {
-        Some(p) => Ok(json(StatusCode::OK, &full_view(&p, ctx.now))),
+        Some(p) => Ok(json(StatusCode::OK, &full_view(ctx, &p, ctx.now))),
         None => Err(Problem::not_found("no preferred pharmacy")),
     }
 }

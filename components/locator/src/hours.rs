@@ -12,8 +12,8 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
-use opening_hours::localization::{Country, Localize};
-use opening_hours::{Context, OpeningHours, RuleKind};
+use opening_hours::localization::Localize;
+use opening_hours::{Context, ContextHolidays, OpeningHours, RuleKind};
 use serde::{Deserialize, Serialize};
 use service_kit::{FieldError, Problem};
 use std::ops::Add;
@@ -295,20 +295,28 @@ pub struct Schedule {
     zone: TimeZone,
 }
 
+/// Whether an expression asks about public (`PH`) or school (`SH`) holidays (a comment that
+/// says "PH" costs only a calendar read).
+pub fn mentions_holidays(expr: &str) -> bool {
+    expr.contains("PH") || expr.contains("SH")
+}
+
 /// How far ahead a next change is looked for: past it, "no change".
 const HORIZON_DAYS: i64 = 366;
 
 impl Schedule {
-    /// `expr` as [`compose`] made it, in `zone`, with `country`'s holidays (ISO 3166-1 alpha-2)
-    /// when the expression mentions them.
-    pub fn new(expr: &str, zone: TimeZone, country: Option<&str>) -> Result<Schedule, Refusal> {
+    /// `expr` as [`compose`] made it, in `zone`; `holidays` is asked for the calendars only
+    /// when the expression mentions public or school holidays.
+    pub fn new(
+        expr: &str,
+        zone: TimeZone,
+        holidays: impl FnOnce() -> Option<ContextHolidays>,
+    ) -> Result<Schedule, Refusal> {
         let parsed = parse(expr)?;
         let mut ctx = Context::default();
-        // The holiday calendar is decompressed on first use (milliseconds, per instance): only
-        // for an expression that asks about public or school holidays.
-        if expr.contains("PH") || expr.contains("SH") {
-            if let Some(c) = country.and_then(|c| c.parse::<Country>().ok()) {
-                ctx = ctx.with_holidays(c.holidays());
+        if mentions_holidays(expr) {
+            if let Some(h) = holidays() {
+                ctx = ctx.with_holidays(h);
             }
         }
         Ok(Schedule {
@@ -442,6 +450,7 @@ fn describe(state: State, next: Option<&Change>, now: &Zoned) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opening_hours::localization::Country;
 
     fn berlin() -> TimeZone {
         TimeZone::get("Europe/Berlin").unwrap()
@@ -451,8 +460,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn in_country(expr: &str, country: Country) -> Schedule {
+        Schedule::new(expr, berlin(), || Some(country.holidays())).unwrap()
+    }
+
     fn schedule(expr: &str) -> Schedule {
-        Schedule::new(expr, berlin(), Some("DE")).unwrap()
+        in_country(expr, Country::DE)
     }
 
     #[test]
@@ -499,7 +512,7 @@ mod tests {
         assert_eq!(st.state, State::Closed);
         assert_eq!(st.text, "opens Mon 08:00");
         // The same hours where Christmas is no public holiday (China).
-        let cn = Schedule::new("Mo-Fr 08:00-19:00; PH off", berlin(), Some("CN")).unwrap();
+        let cn = in_country("Mo-Fr 08:00-19:00; PH off", Country::CN);
         assert_eq!(cn.status(at("2026-12-25T10:00:00Z")).state, State::Open);
     }
 

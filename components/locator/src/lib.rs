@@ -7,6 +7,7 @@
 
 pub mod geo;
 mod handlers;
+pub mod holidays;
 pub mod hours;
 pub mod import;
 pub mod people;

@@ -11,6 +11,7 @@ use crate::hours::{self, Schedule, State, Status};
 use crate::pharmacy::{self, Pharmacy, Services};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use opening_hours::ContextHolidays;
 use service_kit::db::Db;
 use service_kit::Problem;
 use std::collections::HashMap;
@@ -60,46 +61,86 @@ fn millimetres(km: f64) -> u64 {
     (km * 1e6).round() as u64
 }
 
-/// Zones looked up once per request, however many pharmacies share one.
-#[derive(Default)]
-pub struct Zones(HashMap<String, TimeZone>);
+/// What evaluating hours needs beyond the expression, looked up once per request however many
+/// pharmacies share it: zones, and holiday calendars (from `loc_holidays`).
+pub struct Calendars<'a> {
+    db: &'a dyn Db,
+    zones: HashMap<String, TimeZone>,
+    holidays: HashMap<String, Option<ContextHolidays>>,
+    /// Statuses already worked out, by what decides them: many pharmacies share their hours
+    /// word for word ("Mo-Fr 08:00-18:30; Sa 09:00-13:00"), and parsing is most of the cost.
+    statuses: HashMap<(String, String, Option<String>, Timestamp), Status>,
+}
 
-impl Zones {
-    fn get(&mut self, name: &str) -> TimeZone {
-        self.0
+impl<'a> Calendars<'a> {
+    pub fn new(db: &'a dyn Db) -> Self {
+        Calendars {
+            db,
+            zones: HashMap::new(),
+            holidays: HashMap::new(),
+            statuses: HashMap::new(),
+        }
+    }
+
+    fn zone(&mut self, name: &str) -> TimeZone {
+        self.zones
             .entry(name.to_string())
             .or_insert_with(|| TimeZone::get(name).unwrap_or(TimeZone::UTC))
             .clone()
     }
+
+    fn holidays(&mut self, country: Option<&str>) -> Option<ContextHolidays> {
+        let country = country?;
+        if let Some(h) = self.holidays.get(country) {
+            return h.clone();
+        }
+        // A calendar that cannot be read leaves `PH` unmatched rather than failing the search.
+        let h = crate::holidays::of(self.db, country).unwrap_or_else(|p| {
+            eprintln!("locator: holidays for {country}: {}", p.detail);
+            None
+        });
+        self.holidays.insert(country.to_string(), h.clone());
+        h
+    }
 }
 
 /// Whether `p` is open at `at`, and when that changes, with its exceptions applied.
-pub fn status(p: &Pharmacy, at: Timestamp, zones: &mut Zones) -> Status {
-    schedule(p, at, zones)
+pub fn status(p: &Pharmacy, at: Timestamp, cal: &mut Calendars) -> Status {
+    let zone = cal.zone(&p.time_zone);
+    let today = at.to_zoned(zone.clone()).date();
+    let expr = hours::compose(&p.opening_hours, &p.exceptions, today);
+    let key = (expr, p.time_zone.clone(), p.address.country.clone(), at);
+    if let Some(s) = cal.statuses.get(&key) {
+        return s.clone();
+    }
+    let country = p.address.country.as_deref();
+    let status = Schedule::new(&key.0, zone, || cal.holidays(country))
         .map(|s| s.status(at))
         .unwrap_or_else(|_| Status {
             state: State::Unknown,
             next_change: None,
             comment: None,
             text: "hours unknown".into(),
-        })
+        });
+    cal.statuses.insert(key, status.clone());
+    status
 }
 
 /// `p`'s hours as evaluated on `at`'s local date (exceptions from the day before on).
 pub fn schedule(
     p: &Pharmacy,
     at: Timestamp,
-    zones: &mut Zones,
+    cal: &mut Calendars,
 ) -> Result<Schedule, hours::Refusal> {
-    let zone = zones.get(&p.time_zone);
+    let zone = cal.zone(&p.time_zone);
     let today = at.to_zoned(zone.clone()).date();
     let expr = hours::compose(&p.opening_hours, &p.exceptions, today);
-    Schedule::new(&expr, zone, p.address.country.as_deref())
+    Schedule::new(&expr, zone, || cal.holidays(p.address.country.as_deref()))
 }
 
 /// The page: up to `limit` hits after the cursor, and whether more lie within the radius.
 pub fn nearest(db: &dyn Db, q: &Query) -> Result<(Vec<Hit>, bool), Problem> {
-    let mut zones = Zones::default();
+    let mut cal = Calendars::new(db);
     let after = q.after.clone();
     // What has been evaluated, kept across the growing circles.
     let mut statuses: HashMap<String, Status> = HashMap::new();
@@ -130,7 +171,7 @@ pub fn nearest(db: &dyn Db, q: &Query) -> Result<(Vec<Hit>, bool), Problem> {
         for (distance_km, p) in measured {
             let st = statuses
                 .entry(p.id.clone())
-                .or_insert_with(|| status(&p, q.at, &mut zones))
+                .or_insert_with(|| status(&p, q.at, &mut cal))
                 .clone();
             if q.open_now && st.state != State::Open {
                 continue;
