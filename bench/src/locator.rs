@@ -132,7 +132,9 @@ pub fn run() {
     }
     // One answer, to show what was measured.
     let r = get(
-        &format!("/api/locator/pharmacies?near=52.52,13.405&open_now=true&limit=3&open_at={SUNDAY_03}"),
+        &format!(
+            "/api/locator/pharmacies?near=52.52,13.405&open_now=true&limit=3&open_at={SUNDAY_03}"
+        ),
         None,
     )
     .json();

@@ -465,4 +465,43 @@ export const flows = {
     // And the patient sees the pharmacist's lookup.
     await p.getByText(/: pharmacist /).first().waitFor();
   },
+
+  /** Staff import pharmacies (a bad file is refused with its row report first); a patient finds
+   * the nearest from their location, opens one's week and makes it theirs. */
+  async "pharmacies"({ fixtures: f, person, screen }) {
+    const { page: s } = await person("staff");
+    await signIn(s, f.staff_email, f.password);
+    await s.getByRole("link", { name: "Import pharmacies" }).click();
+    await s.getByRole("heading", { name: "Import pharmacies" }).waitFor();
+    await s.getByLabel("File").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(f.bad_csv) });
+    await s.getByRole("button", { name: "Import" }).click();
+    const report = s.getByRole("table", { name: "Rows to correct" });
+    await report.waitFor();
+    await report.getByRole("cell", { name: "opening_hours", exact: true }).waitFor();
+    await report.getByRole("cell", { name: "3", exact: true }).waitFor();
+    await screen(s, "pharmacy-import-report");
+    await s.getByLabel("File").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(f.csv) });
+    await s.getByRole("button", { name: "Import" }).click();
+    await s.getByText("Imported 3 rows: 3 new, 0 updated, 0 unchanged.").waitFor();
+
+    const { context, page: p } = await person("patient");
+    await context.grantPermissions(["geolocation"]);
+    await context.setGeolocation({ latitude: f.lat, longitude: f.lon });
+    await signIn(p, f.patient_email, f.password);
+    await p.getByRole("link", { name: "Pharmacies" }).click();
+    await p.getByRole("heading", { name: "Find a pharmacy" }).waitFor();
+    await p.getByLabel("Within (km)").fill("5");
+    await p.getByRole("button", { name: "Use my location" }).click();
+    const first = p.getByRole("heading", { level: 2 }).first();
+    await first.getByText(f.nearest).waitFor();
+    await p.getByRole("region", { name: /^Map of 3 pharmacies$/ }).waitFor();
+    await p.getByText("0.1 km away").first().waitFor();
+    await screen(p, "pharmacies-near-me");
+    await p.getByRole("link", { name: f.nearest }).click();
+    await p.getByRole("heading", { name: f.nearest }).waitFor();
+    await p.getByRole("table", { name: "Opening hours this week" }).waitFor();
+    await p.getByRole("button", { name: "Make this my pharmacy" }).click();
+    await p.getByText("This is your pharmacy").waitFor();
+    await screen(p, "pharmacy-week");
+  },
 };

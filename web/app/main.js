@@ -12,6 +12,7 @@ import { Risk } from "./risk.js";
 import { Records, Report, ReportFor } from "./records.js";
 import { Accounts, DoctorProfile, Events } from "./staff.js";
 import { MyPrescriptions, Prescribe, Refills, Counter } from "./prescriptions.js";
+import { FindPharmacy, PharmacyPage, ImportPharmacies } from "./pharmacies.js";
 import * as S from "./strings.js";
 
 function parseHash() {
@@ -45,6 +46,10 @@ function screen(route, user) {
   if (path === "/reset-password") return html`<${ResetPassword} key=${query.token || ""} query=${query} />`;
   if (path === "/doctors") return html`<${FindDoctor} query=${query} go=${go} />`;
   if (doctorMatch) return html`<${DoctorPage} id=${decodeURIComponent(doctorMatch[1])} query=${query} />`;
+  if (path === "/pharmacies") return html`<${FindPharmacy} query=${query} go=${go} />`;
+  if (path === "/pharmacies/import" && user) return html`<${ImportPharmacies} />`;
+  const pharmacyMatch = path.match(/^\/pharmacies\/([^/]+)$/);
+  if (pharmacyMatch && pharmacyMatch[1] !== "import") return html`<${PharmacyPage} key=${pharmacyMatch[1]} id=${decodeURIComponent(pharmacyMatch[1])} />`;
   if (!user) return html`<${SignIn} go=${go} />`;
   // A notification's link names the visit (#/appointments/<id>): the list shows it.
   if (path === "/appointments" || path.startsWith("/appointments/")) return html`<${MyAppointments} />`;
@@ -82,16 +87,16 @@ function Bell() {
 function Nav({ user }) {
   const n = S.nav;
   const links = !user
-    ? [["#/doctors", n.findDoctor], ["#/sign-in", n.signIn], ["#/register", n.register]]
+    ? [["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies], ["#/sign-in", n.signIn], ["#/register", n.register]]
     : user.role === "doctor"
       ? [["#/agenda", n.agenda], ["#/refills", n.refills], ["#/profile", n.profile], ["#/risk", n.risk]]
       : user.role === "admin"
-        ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events]]
+        ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies]]
         : user.role === "staff"
-          ? [["#/doctors", n.findDoctor], ["#/events", n.events]]
+          ? [["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies]]
           : user.role === "pharmacist"
-            ? [["#/counter", n.counter], ["#/doctors", n.findDoctor]]
-            : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/prescriptions", n.prescriptions], ["#/risk", n.risk]];
+            ? [["#/counter", n.counter], ["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies]]
+            : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/prescriptions", n.prescriptions], ["#/pharmacies", n.pharmacies], ["#/risk", n.risk]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>

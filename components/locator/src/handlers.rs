@@ -91,6 +91,11 @@ fn draft(input: Input) -> Result<Draft, Problem> {
 // ---------------------------------------------------------------------------------------------
 // Finding
 
+/// The map's tile server, as the clinic configured it (the portal draws its map with it).
+pub fn map(ctx: &Ctx) -> Reply {
+    Ok(json(StatusCode::OK, &ctx.map))
+}
+
 /// The instant a search evaluates at: `open_at`, else now.
 fn instant(req: &Request, now: Timestamp) -> Result<Timestamp, Problem> {
     match query_param(req, "open_at") {

@@ -32,6 +32,14 @@ pub struct Ctx<'a> {
     /// Whether another component of the app is calling (prescriptions asking for a patient's
     /// preferred pharmacy or a pharmacist's).
     pub internal: bool,
+    /// The map's tile server (`map_tile_url`, `map_attribution`), for the portal.
+    pub map: Map,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Map {
+    pub tile_url: Option<String>,
+    pub attribution: Option<String>,
 }
 
 /// locator as a service: its name, context and route table.
@@ -50,6 +58,7 @@ impl Service for Locator {
         use handlers as h;
         Routes::new(Self::NAME)
             .health("/api/locator/health")
+            .get("/api/locator/map", |_, c, _| h::map(c))
             .get("/api/locator/pharmacies", |r, c, _| h::search(r, c))
             .post("/api/locator/pharmacies", |r, c, _| h::create(r, c))
             .get("/api/locator/pharmacies/{id}", |r, c, p| {

@@ -1,7 +1,7 @@
 //! locator on Spin: who is calling (nobody need be, to find a pharmacy) and whether another
 //! component of the app is.
 
-use crate::{Ctx, Locator, IMPORTS, IMPORT_BODY_LIMIT};
+use crate::{Ctx, Locator, Map, IMPORTS, IMPORT_BODY_LIMIT};
 use service_kit::http::Request;
 use service_kit::principal::Principal;
 use service_kit::spin::Kit;
@@ -33,6 +33,15 @@ impl service_kit::spin::SpinService for Locator {
             principal,
             now: kit.now,
             internal: service_kit::internal::is_internal(req, kit.vars()),
+            map: if route == "/api/locator/map" {
+                use service_kit::vars::Vars;
+                Map {
+                    tile_url: kit.vars().get("map_tile_url"),
+                    attribution: kit.vars().get("map_attribution"),
+                }
+            } else {
+                Map::default()
+            },
         })
     }
 }

@@ -79,6 +79,7 @@ impl App {
             principal,
             now: THURSDAY_10.parse().unwrap(),
             internal: false,
+            map: locator::Map::default(),
         };
         let resp = locator::handle(&req, &ctx);
         let (parts, bytes) = resp.into_parts();

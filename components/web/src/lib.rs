@@ -12,6 +12,27 @@ use std::path::{Component, Path, PathBuf};
 /// Where the portal's files are (`/` in the component, as `spin.toml` mounts `web/`).
 pub struct Files {
     pub root: PathBuf,
+    /// Where the pharmacy map's tiles come from (`map_tile_url`'s origin), which the pages'
+    /// CSP must let images load from; none without a tile server.
+    pub tiles: Option<String>,
+}
+
+/// The origin of a tile URL template, as a CSP source: `https://{s}.tile.example.org/{z}/{x}/{y}.png`
+/// gives `https://*.tile.example.org`. `None` for anything that is not a plain `https://` (or
+/// `http://`) host, so a variable can never widen the policy beyond one host's images.
+pub fn tile_origin(template: &str) -> Option<String> {
+    let (scheme, rest) = template.split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split('/').next()?.replace("{s}", "*");
+    let plain = !host.is_empty()
+        && host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'))
+        && !host.starts_with('.');
+    plain.then(|| format!("{scheme}://{host}"))
 }
 
 /// The merged OpenAPI document of every service, assembled at build time (build.rs) from each
@@ -31,10 +52,10 @@ impl Service for Web {
             .health("/health")
             .get("/api/openapi.json", |_, _, _| openapi())
             // The portal and the API docs page (`/api/docs`): static files, GET and HEAD.
-            .get("/", |r, f, _| serve(r, &f.root))
-            .route(Method::HEAD, "/", |r, f, _| serve(r, &f.root))
-            .get("/{*path}", |r, f, _| serve(r, &f.root))
-            .route(Method::HEAD, "/{*path}", |r, f, _| serve(r, &f.root))
+            .get("/", |r, f, _| serve(r, f))
+            .route(Method::HEAD, "/", |r, f, _| serve(r, f))
+            .get("/{*path}", |r, f, _| serve(r, f))
+            .route(Method::HEAD, "/{*path}", |r, f, _| serve(r, f))
     }
 }
 
@@ -51,7 +72,8 @@ fn openapi() -> Reply {
     ))
 }
 
-fn serve(req: &Request, root: &Path) -> Reply {
+fn serve(req: &Request, files: &Files) -> Reply {
+    let root = &files.root;
     let rel = resolve(req.uri().path()).ok_or_else(|| Problem::not_found("no such page"))?;
     let mut path = root.join(&rel);
     if path.is_dir() {
@@ -62,11 +84,18 @@ fn serve(req: &Request, root: &Path) -> Reply {
     let h = resp.headers_mut();
     // Pages may load their own scripts, styles and images, and call the API on the same origin.
     // `blob:` images: what the portal fetched with the bearer token (a prescription's QR code).
+    // The map's tiles, where a clinic names a tile server (`map_tile_url`).
+    let tiles = files
+        .tiles
+        .as_deref()
+        .map(|t| format!(" {t}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data: blob:{tiles}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    );
     h.insert(
         "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
+        HeaderValue::from_str(&csp).map_err(Problem::internal)?,
     );
     h.insert(
         header::CACHE_CONTROL,
@@ -121,7 +150,13 @@ impl service_kit::spin::SpinService for Web {
         _route: &'static str,
         _kit: &service_kit::spin::Kit,
     ) -> Result<Files, Problem> {
-        Ok(Files { root: "/".into() })
+        use service_kit::vars::Vars;
+        Ok(Files {
+            root: "/".into(),
+            tiles: service_kit::spin::SpinVars
+                .get("map_tile_url")
+                .and_then(|t| tile_origin(&t)),
+        })
     }
 }
 
@@ -135,6 +170,7 @@ mod tests {
             &http::Request::builder().uri(path).body(vec![]).unwrap(),
             &Files {
                 root: root.to_path_buf(),
+                tiles: None,
             },
         )
     }
@@ -166,6 +202,28 @@ mod tests {
             let r = get(p);
             assert_eq!(r.status(), 404, "{p}");
             assert_eq!(r.headers()["content-type"], "application/problem+json");
+        }
+    }
+
+    #[test]
+    fn a_tile_server_widens_images_by_its_origin_only() {
+        assert_eq!(
+            tile_origin("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("https://tiles.example.org:8443/osm/{z}/{x}/{y}.png").as_deref(),
+            Some("https://tiles.example.org:8443")
+        );
+        for bad in [
+            "",
+            "javascript:alert(1)",
+            "https://",
+            "https://a b/",
+            "https://x; script-src *",
+            "data:x",
+        ] {
+            assert_eq!(tile_origin(bad), None, "{bad}");
         }
     }
 }

@@ -215,3 +215,43 @@ fn a_doctor_prescribes_past_an_allergy_warning_and_the_pharmacist_dispenses_at_t
         }),
     );
 }
+
+#[test]
+fn staff_import_pharmacies_and_a_patient_finds_the_nearest_from_their_location() {
+    let staff = new_user("staff");
+    let patient = new_patient();
+    // A place of this run's own, so a shared app's other pharmacies are not nearer.
+    let n = unique()
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+    let (lat, lon) = (
+        -40.0 + (n % 8000) as f64 / 100.0,
+        -120.0 + (n / 8000 % 24000) as f64 / 100.0,
+    );
+    let k = unique();
+    let csv = format!(
+        "source_key,name,street,city,lat,lon,opening_hours\n\
+         {k}-1,Linden-Apotheke,Unter den Linden 1,Berlin,{},{lon},24/7\n\
+         {k}-2,Rosen-Apotheke,Rosenstraße 2,Berlin,{},{lon},\"Mo-Fr 08:00-19:00; Sa 09:00-13:00; PH off\"\n\
+         {k}-3,Stern-Apotheke,Sternstraße 3,Berlin,{},{lon},\"Mo-Sa 08:00-20:00\"\n",
+        lat + 0.001,
+        lat + 0.01,
+        lat + 0.02,
+    );
+    let bad_csv = format!(
+        "source_key,name,lat,lon,opening_hours\n{k}-9,Fine,{lat},{lon},24/7\n{k}-8,Broken,{lat},{lon},Mo-Fr 8-19x\n"
+    );
+    run_flow(
+        "pharmacies",
+        json!({
+            "staff_email": staff.email,
+            "patient_email": patient.email,
+            "password": PASSWORD,
+            "lat": lat,
+            "lon": lon,
+            "csv": csv,
+            "bad_csv": bad_csv,
+            "nearest": "Linden-Apotheke",
+        }),
+    );
+}
