@@ -120,6 +120,20 @@ pub struct PrescriptionData {
     #[serde(default)]
     pub note: Option<String>,
     pub medications: Vec<MedicationLine>,
+    /// The pharmacy the patient nominated (locator), named so they know where to go.
+    #[serde(default)]
+    pub pharmacy: Option<PharmacyLine>,
+}
+
+/// A pharmacy as a copy names it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PharmacyLine {
+    pub name: String,
+    #[serde(default)]
+    pub address_line: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// A template with its data, checked.
@@ -472,6 +486,17 @@ fn prescription_copy<'a>(d: &PrescriptionData, b: &Branding) -> (String, Body<'a
     ));
     if let Some(n) = &d.note {
         lines.push(format!("Note from your doctor: {n}"));
+    }
+    if let Some(p) = &d.pharmacy {
+        let mut l = format!("Your pharmacy: {}", p.name);
+        if let Some(a) = p.address_line.as_deref().filter(|a| !a.is_empty()) {
+            l.push_str(&format!(", {a}"));
+        }
+        if let Some(t) = p.phone.as_deref().filter(|t| !t.is_empty()) {
+            l.push_str(&format!(" (telephone {t})"));
+        }
+        l.push('.');
+        lines.push(l);
     }
     let actions = if b.app_url.is_empty() {
         Vec::new()

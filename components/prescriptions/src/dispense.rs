@@ -21,10 +21,20 @@ pub struct Item {
     pub quantity: i64,
 }
 
-/// A dispense request: which lines, how much of each, and where.
+/// A dispense request: which lines, how much of each, and where. `pharmacy` is the
+/// pharmacist's own pharmacy as locator has it when staff assigned one (the request's is then
+/// ignored), else the request's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
+    pub items: Vec<Item>,
+    #[serde(default)]
+    pub pharmacy: Option<String>,
+}
+
+/// A request's lines, checked, and the pharmacy the dispense is recorded at.
+#[derive(Debug, Clone)]
+pub struct Checked {
     pub items: Vec<Item>,
     pub pharmacy: String,
 }
@@ -32,8 +42,9 @@ pub struct Request {
 pub const PHARMACY: TextRule = TextRule::line(2, 200);
 
 /// A request, checked against the prescription's lines (their number, duplicates, bounds);
-/// whether there is enough left is the database's to say.
-pub fn checked(req: Request, lines: i64) -> Result<Request, Problem> {
+/// whether there is enough left is the database's to say. `assigned`: the pharmacist's
+/// pharmacy in locator, which names the dispense when there is one.
+pub fn checked(req: Request, lines: i64, assigned: Option<&str>) -> Result<Checked, Problem> {
     if req.items.is_empty() {
         return Err(Problem::invalid(
             "items",
@@ -62,10 +73,22 @@ pub fn checked(req: Request, lines: i64) -> Result<Request, Problem> {
             ));
         }
     }
-    Ok(Request {
-        pharmacy: PHARMACY
-            .clean(&req.pharmacy)
+    let pharmacy = match (assigned, req.pharmacy.as_deref()) {
+        (Some(a), _) => PHARMACY
+            .clean(a)
+            .map_err(|m| Problem::internal(format!("locator's pharmacy name: {m}")))?,
+        (None, Some(p)) => PHARMACY
+            .clean(p)
             .map_err(|m| Problem::invalid("pharmacy", m))?,
+        (None, None) => {
+            return Err(Problem::invalid(
+                "pharmacy",
+                "is required: staff have not assigned you to a pharmacy",
+            ))
+        }
+    };
+    Ok(Checked {
+        pharmacy,
         items: req.items,
     })
 }
@@ -84,7 +107,7 @@ pub fn dispense(
     db: &dyn Db,
     prescription: &str,
     pharmacist: &str,
-    req: &Request,
+    req: &Checked,
     now: jiff::Timestamp,
 ) -> Result<Result<String, Refusal>, Problem> {
     let id = service_kit::new_id(now);

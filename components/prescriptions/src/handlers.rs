@@ -829,7 +829,7 @@ pub fn dispense(req: &Request, ctx: &Ctx, typed: &str) -> Reply {
     let me = pharmacist(ctx)?;
     let asked: dispense::Request = body::parse(req)?;
     let p = by_code(ctx, typed)?;
-    let asked = dispense::checked(asked, p.medications.len() as i64)?;
+    let asked = dispense::checked(asked, p.medications.len() as i64, ctx.pharmacy.as_deref())?;
     let resource = format!("prescription/{}", p.id);
     let refuse = |kind: &'static str, detail: String| -> Reply {
         ctx.audit.record(

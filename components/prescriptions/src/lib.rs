@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     /// For a doctor issuing a prescription: the allergies in the patient's chart as records
     /// has them, or why records could not say. `None` when the route needs none.
     pub allergies: Option<Result<Vec<allergy::Allergy>, String>>,
+    /// For a pharmacist dispensing: their pharmacy as locator has it ("Adler-Apotheke,
+    /// Invalidenstraße 10, 10115 Berlin"), when staff assigned one.
+    pub pharmacy: Option<String>,
 }
 
 /// Whether the calling doctor treats `patient_id` now, as booking says.
@@ -171,6 +174,12 @@ pub fn patient_concerned(db: &dyn Db, req: &Request) -> Result<Option<String>, P
         }
         _ => None,
     })
+}
+
+/// Whether the request dispenses (so the context brings the pharmacist's pharmacy).
+pub fn dispenses(req: &Request) -> bool {
+    req.method() == http::Method::POST
+        && matches!(segments(req).as_slice(), ["by-code", _, "dispenses"])
 }
 
 /// Whether the request issues a prescription, so the context brings the chart's allergies:

@@ -21,7 +21,11 @@ impl service_kit::spin::SpinService for Prescriptions {
         let db = kit.db()?;
         let mut care = None;
         let mut allergies = None;
+        let mut pharmacy = None;
         if let Principal::User(c) = &principal {
+            if c.role == Role::Pharmacist && crate::dispenses(req) {
+                pharmacy = pharmacists_pharmacy(req, &c.sub).await;
+            }
             if c.role == Role::Doctor {
                 if let Some(patient_id) =
                     crate::patient_concerned(db, req)?.filter(|p| service_kit::could_be_id(p))
@@ -44,6 +48,7 @@ impl service_kit::spin::SpinService for Prescriptions {
             now: kit.now,
             care,
             allergies,
+            pharmacy,
         })
     }
 
@@ -82,6 +87,43 @@ async fn chart_allergies(req: &Request, patient: &str) -> Result<Vec<Allergy>, S
         .collect())
 }
 
+/// The pharmacy locator says `pharmacist` works at, as "name, address", asked with their own
+/// token; `None` when staff assigned none or locator cannot say (the request's then names it).
+async fn pharmacists_pharmacy(req: &Request, pharmacist: &str) -> Option<String> {
+    let base = service_kit::vars::Peers::from_vars(&SpinVars).locator_url;
+    let path = format!("/api/locator/pharmacists/{pharmacist}");
+    let response = ask_as_caller(req, "locator", &base, &path).await.ok()??;
+    if *response.status() != 200 {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    let p = &body["pharmacy"];
+    let name = p["name"].as_str()?;
+    Some(match p["address_line"].as_str().filter(|a| !a.is_empty()) {
+        Some(a) => format!("{name}, {a}"),
+        None => name.to_string(),
+    })
+}
+
+/// The pharmacy `patient` nominated in locator, for their copy: `{name, address_line, phone}`;
+/// `None` when they nominated none or locator cannot say (the copy goes without it).
+async fn preferred_pharmacy(patient: &str) -> Option<serde_json::Value> {
+    let base = service_kit::vars::Peers::from_vars(&SpinVars).locator_url;
+    let path = format!("/api/locator/patients/{patient}/preferred-pharmacy");
+    let response = service_kit::spin::ask_as_service("locator", &base, &path)
+        .await
+        .ok()?;
+    if *response.status() != 200 {
+        return None;
+    }
+    let p: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    Some(serde_json::json!({
+        "name": p["name"].as_str()?,
+        "address_line": p["address_line"],
+        "phone": p["phone"],
+    }))
+}
+
 /// One relay: the news this relay claimed, as mail's templates, the prescription's copy with
 /// the first.
 async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
@@ -107,7 +149,13 @@ async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
         };
         let data = if news.template == "prescription_issued" {
             match crate::prescription::get(db, &news.prescription_id, kit.now)? {
-                Some(p) => crate::outbox::copy(&p, &name),
+                Some(p) => {
+                    let mut copy = crate::outbox::copy(&p, &name);
+                    if let Some(pharmacy) = preferred_pharmacy(&p.patient_id).await {
+                        copy["pharmacy"] = pharmacy;
+                    }
+                    copy
+                }
                 None => continue,
             }
         } else {

@@ -25,6 +25,8 @@ struct App {
     treating: RefCell<bool>,
     /// What records says PATIENT is allergic to; `None`: records can't be reached.
     allergies: RefCell<Option<Vec<Allergy>>>,
+    /// The pharmacy locator says PHARMACIST works at; `None`: none assigned.
+    pharmacy: RefCell<Option<String>>,
 }
 
 struct Reply {
@@ -67,6 +69,7 @@ impl App {
             now: RefCell::new("2026-12-02T10:00:00Z".parse().unwrap()),
             treating: RefCell::new(true),
             allergies: RefCell::new(Some(vec![])),
+            pharmacy: RefCell::new(None),
         }
     }
 
@@ -116,6 +119,9 @@ impl App {
             now,
             care,
             allergies,
+            pharmacy: (who.1 == Role::Pharmacist && prescriptions::dispenses(&req))
+                .then(|| self.pharmacy.borrow().clone())
+                .flatten(),
         };
         let resp = prescriptions::handle(&req, &ctx);
         let (parts, bytes) = resp.into_parts();
@@ -827,6 +833,7 @@ fn fhir_medication_requests_and_dispenses_name_the_prescription() {
         now,
         care: None,
         allergies: None,
+        pharmacy: None,
     };
     let resp = prescriptions::handle(&b, &ctx);
     assert_eq!(resp.headers()["content-type"], "application/fhir+json");
@@ -855,4 +862,47 @@ fn fhir_medication_requests_and_dispenses_name_the_prescription() {
         format!("MedicationRequest/{id}-2")
     );
     assert_eq!(d["quantity"]["value"], 60);
+}
+
+#[test]
+fn a_dispense_is_recorded_at_the_pharmacists_own_pharmacy_when_staff_assigned_one() {
+    let app = App::new();
+    let p = app.prescribe(json!([metformin()]));
+    let code = p["code"].as_str().unwrap();
+    let path = format!("/api/prescriptions/by-code/{code}/dispenses");
+    // Unassigned and unnamed: the request must say where.
+    let r = app.call(
+        RX,
+        "POST",
+        &path,
+        Some(json!({"items": [{"line": 1, "quantity": 10}]})),
+    );
+    assert_eq!(
+        (r.status, r.fields()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["pharmacy".to_string()]
+        )
+    );
+    // Assigned: locator's name wins over whatever the request says.
+    *app.pharmacy.borrow_mut() = Some("Adler-Apotheke, Invalidenstraße 10, 10115 Berlin".into());
+    let r = app.call(
+        RX,
+        "POST",
+        &path,
+        Some(json!({"items": [{"line": 1, "quantity": 10}], "pharmacy": "Somewhere else"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = p["id"].as_str().unwrap();
+    let d = app.call(
+        ME,
+        "GET",
+        &format!("/api/prescriptions/{id}/dispenses"),
+        None,
+    );
+    assert_eq!(
+        d.body["items"][0]["pharmacy"], "Adler-Apotheke, Invalidenstraße 10, 10115 Berlin",
+        "{}",
+        d.body
+    );
 }

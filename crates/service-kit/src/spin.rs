@@ -371,6 +371,22 @@ pub async fn ask_as_caller(
         .map_err(|e| Problem::unavailable(format!("cannot reach {peer}: {e}"), 5))
 }
 
+/// `GET {base}{path}` of the service `peer` as the app itself (an internal endpoint): through
+/// service chaining, which the callee recognises, or with `service_key` where one is set.
+pub async fn ask_as_service(
+    peer: &str,
+    base: &str,
+    path: &str,
+) -> Result<spin_sdk::http::Response, Problem> {
+    let mut request = spin_sdk::http::Request::get(format!("{base}{path}"));
+    if let Some(key) = SpinVars.get("service_key") {
+        request.header(crate::internal::SERVICE_KEY_HEADER, key);
+    }
+    spin_sdk::http::send(request.build())
+        .await
+        .map_err(|e| Problem::unavailable(format!("cannot reach {peer}: {e}"), 5))
+}
+
 /// A doctor's name as booking's public directory has it (for the mail a patient gets), or
 /// `None` when booking can't say.
 pub async fn doctor_name(doctor: &str) -> Option<String> {

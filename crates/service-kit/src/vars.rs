@@ -39,6 +39,9 @@ pub struct Peers {
     /// `prescriptions_url`: prescriptions, whose medication history the record's export
     /// carries. Service chaining by default.
     pub prescriptions_url: String,
+    /// `locator_url`: locator, for a pharmacist's pharmacy and a patient's preferred one.
+    /// Service chaining by default.
+    pub locator_url: String,
 }
 
 impl Peers {
@@ -55,6 +58,7 @@ impl Peers {
             mail_url: base("mail_url", "http://mail.spin.internal"),
             records_url: base("records_url", "http://records.spin.internal"),
             prescriptions_url: base("prescriptions_url", "http://prescriptions.spin.internal"),
+            locator_url: base("locator_url", "http://locator.spin.internal"),
         }
     }
 }
@@ -106,6 +110,7 @@ mod tests {
                 mail_url: "http://mail.spin.internal".into(),
                 records_url: "http://records.spin.internal".into(),
                 prescriptions_url: "http://prescriptions.spin.internal".into(),
+                locator_url: "http://locator.spin.internal".into(),
             }
         );
         let set = MapVars::default().with("auth_url", "https://clinic.example/");

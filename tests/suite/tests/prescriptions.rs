@@ -399,3 +399,90 @@ fn bad_input_is_named() {
     );
     assert_eq!(r.status, 413);
 }
+
+/// locator's part: the copy names the pharmacy the patient nominated, and a dispense by a
+/// pharmacist staff assigned to a pharmacy is recorded at that pharmacy.
+#[test]
+fn the_copy_names_the_preferred_pharmacy_and_a_dispense_its_pharmacists_own() {
+    let w = world();
+    let patient = new_patient();
+    confirmed_visit(&patient, &w.treating);
+    let name = format!("Adler-Apotheke {}", unique());
+    let r = post(
+        "/api/locator/pharmacies",
+        &json!({"name": name, "address": {"street": "Invalidenstraße", "housenumber": "10",
+                "postcode": "10115", "city": "Berlin", "country": "DE"},
+                "phone": "+49 30 1234567", "position": {"lat": 52.531, "lon": 13.385},
+                "time_zone": "Europe/Berlin", "opening_hours": "Mo-Fr 08:00-19:00"}),
+        Some(&w.staff.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let pharmacy = r.json()["id"].as_str().unwrap().to_string();
+    let r = put(
+        &format!("/api/locator/patients/{}/preferred-pharmacy", patient.id),
+        &json!({"pharmacy_id": pharmacy}),
+        Some(&patient.access),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pharmacist = new_user("pharmacist");
+    let r = put(
+        &format!("/api/locator/pharmacists/{}", pharmacist.id),
+        &json!({"pharmacy_id": pharmacy}),
+        Some(&w.staff.access),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let r = post(
+        "/api/prescriptions",
+        &json!({"patient_id": patient.id, "medications": [metformin(30, 0)]}),
+        Some(&w.treating.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let p = r.json();
+    let code = p["code"].as_str().unwrap();
+    // The assigned pharmacist names no pharmacy: locator's is recorded.
+    let r = post(
+        &format!("/api/prescriptions/by-code/{code}/dispenses"),
+        &json!({"items": [{"line": 1, "quantity": 30}]}),
+        Some(&pharmacist.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = p["id"].as_str().unwrap();
+    let d = get(
+        &format!("/api/prescriptions/{id}/dispenses"),
+        Some(&patient.access),
+    )
+    .json();
+    assert_eq!(
+        d["items"][0]["pharmacy"],
+        format!("{name}, Invalidenstraße 10, 10115 Berlin"),
+        "{d}"
+    );
+    let Some(relay) = &w.relay else {
+        eprintln!("HEALTHE_URL is set: the copy is checked only with the suite's SMTP server");
+        return;
+    };
+    let mut copy = None;
+    for _ in 0..75 {
+        copy = relay.received().into_iter().find(|m| {
+            let text = String::from_utf8_lossy(m);
+            text.contains(&patient.email) && text.contains(code)
+        });
+        if copy.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let raw = copy.expect("the copy reached the SMTP server");
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    let mut bodies = String::new();
+    for part in parsed.subparts.iter().chain(std::iter::once(&parsed)) {
+        bodies.push_str(&part.get_body().unwrap_or_default());
+    }
+    assert!(
+        bodies.contains(&format!(
+            "Your pharmacy: {name}, Invalidenstraße 10, 10115 Berlin (telephone +49 30 1234567)."
+        )),
+        "{bodies}"
+    );
+}
