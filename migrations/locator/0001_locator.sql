@@ -2,15 +2,19 @@
 -- the pharmacy each patient prefers. Nothing here is health data; who prefers which pharmacy
 -- is personal, so only its owner (and the services acting for them) reads it.
 
--- One row per pharmacy. `cell` is its grid cell (locator::geo): the index below answers "what
--- is near this point" with a few range scans on any SQLite (no R*Tree module needed).
+-- One row per pharmacy. `cell` is its grid cell (locator::geo), and the table is clustered by
+-- it (WITHOUT ROWID, keyed by cell then id): "what is near this point" is a few range scans of
+-- the table itself on any SQLite (no R*Tree module needed), and the pharmacies of neighbouring
+-- cells sit on neighbouring pages. Each request opens a fresh connection with a cold page
+-- cache, so pages read is what a search costs: clustered, a circle's pharmacies are a few
+-- pages, where a rowid table scattered them one page each (bench -- locator, docs/locator.md).
 -- `search_name` is the name folded to lower case for `q`. `exceptions` is a JSON object keyed
 -- by local date ("2026-12-24": {"kind": "closed", ...}), written with json_set/json_remove in
 -- the same statement that moves `version`. `services` is a bit set (locator::pharmacy::Service).
 -- `source_key` identifies an imported row ("osm:node/123"): importing the same file again
 -- updates these rows instead of adding new ones.
 CREATE TABLE loc_pharmacies (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL,
     source_key    TEXT UNIQUE,
     name          TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     search_name   TEXT NOT NULL,
@@ -29,11 +33,12 @@ CREATE TABLE loc_pharmacies (
     status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
     version       INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
-);
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (cell, id)
+) WITHOUT ROWID;
 
--- "Near this point": open pharmacies by cell (the search names status = 'active').
-CREATE INDEX loc_pharmacies_by_cell ON loc_pharmacies (cell) WHERE status = 'active';
+-- One pharmacy by its id (reads, edits, the pharmacists' and patients' references).
+CREATE UNIQUE INDEX loc_pharmacies_by_id ON loc_pharmacies (id);
 -- The directory without a point: by name, keyset-paged.
 CREATE INDEX loc_pharmacies_by_name ON loc_pharmacies (search_name, id);
 

@@ -773,21 +773,20 @@ pub fn by_name(
 }
 
 /// Active pharmacies in the cell ranges (`geo::cell_ranges`) offering `services` and whose name
-/// contains `q`: the candidates a search measures. One statement: the ranges drive one index
-/// range scan each.
+/// contains `q`: the candidates a search measures, as rows (decoded with [`from_row`] only for
+/// those it evaluates). One statement: the ranges drive one range scan of the table each.
 pub fn in_cells(
     db: &dyn Db,
     ranges: &[(i64, i64)],
     services: Services,
     q: Option<&str>,
-) -> Result<Vec<Pharmacy>, Problem> {
+) -> Result<Rows, Problem> {
     let ranges = serde_json::to_string(ranges).map_err(Problem::internal)?;
-    let rows = db.execute(IN_CELLS, params![ranges, services.bits(), q.map(fold)])?;
-    all(&rows)
+    Ok(db.execute(IN_CELLS, params![ranges, services.bits(), q.map(fold)])?)
 }
 
 /// The search's statement: `json_each` first (CROSS JOIN fixes the order), then a range scan
-/// of the partial cell index per range.
+/// of the table itself (clustered by cell) per range.
 pub const IN_CELLS: &str = "SELECT p.id, p.source_key, p.name, p.address, p.phone, p.website, \
     p.lat, p.lon, p.time_zone, p.opening_hours, p.exceptions, p.services, p.wheelchair, \
     p.status, p.version, p.created_at, p.updated_at \

@@ -151,34 +151,52 @@ pub fn nearest(db: &dyn Db, q: &Query) -> Result<(Vec<Hit>, bool), Problem> {
     let mut radius = (start + FIRST_KM).min(q.radius_km);
     loop {
         let ranges = geo::cell_ranges(&q.near, radius);
-        let candidates = pharmacy::in_cells(db, &ranges, q.services, q.q.as_deref())?;
-        let mut measured: Vec<(f64, Pharmacy)> = candidates
-            .into_iter()
-            .map(|p| (q.near.distance_km(&p.position), p))
-            .filter(|(d, p)| {
-                *d <= radius
-                    && after.as_ref().is_none_or(|a| {
-                        (millimetres(*d), p.id.as_str()) > (a.millimetres, a.id.as_str())
-                    })
-            })
-            .collect();
-        measured.sort_by(|(da, a), (db, b)| {
-            millimetres(*da)
-                .cmp(&millimetres(*db))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        let rows = pharmacy::in_cells(db, &ranges, q.services, q.q.as_deref())?;
+        // Measured from the position alone; the rest of a row is decoded only if it is reached.
+        let mut measured: Vec<(u64, String, service_kit::db::Row)> = Vec::new();
+        for row in rows.iter() {
+            let (lat, lon): (f64, f64) = (row.get("lat")?, row.get("lon")?);
+            let Ok(at) = Position::new("position", lat, lon) else {
+                continue;
+            };
+            let d = q.near.distance_km(&at);
+            if d > radius {
+                continue;
+            }
+            let key = (millimetres(d), row.get::<String>("id")?);
+            if after
+                .as_ref()
+                .is_some_and(|a| (key.0, key.1.as_str()) <= (a.millimetres, a.id.as_str()))
+            {
+                continue;
+            }
+            measured.push((key.0, key.1, row));
+        }
+        measured.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let mut hits = Vec::new();
-        for (distance_km, p) in measured {
-            let st = statuses
-                .entry(p.id.clone())
-                .or_insert_with(|| status(&p, q.at, &mut cal))
-                .clone();
+        for (mm, id, row) in measured {
+            // Decoded once: to evaluate it (the first circle that reaches it), or as a hit.
+            let mut decoded = None;
+            let st = match statuses.get(&id) {
+                Some(st) => st.clone(),
+                None => {
+                    let p = pharmacy::from_row(&row)?;
+                    let st = status(&p, q.at, &mut cal);
+                    statuses.insert(id, st.clone());
+                    decoded = Some(p);
+                    st
+                }
+            };
             if q.open_now && st.state != State::Open {
                 continue;
             }
+            let pharmacy = match decoded {
+                Some(p) => p,
+                None => pharmacy::from_row(&row)?,
+            };
             hits.push(Hit {
-                pharmacy: p,
-                distance_km,
+                pharmacy,
+                distance_km: mm as f64 / 1e6,
                 status: st,
             });
             if hits.len() > q.limit {
