@@ -250,24 +250,7 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
                 views::search_entry(views::location(&h.pharmacy, &week), h.distance_km)
             })
             .collect();
-        let self_url = format!(
-            "/api/locator/pharmacies?{}",
-            req.uri().query().unwrap_or("")
-        );
-        let mut links = vec![json!({ "relation": "self", "url": self_url })];
-        if let Some(c) = &next_cursor {
-            links.push(json!({
-                "relation": "next",
-                "url": next_url(req, c),
-            }));
-        }
-        return fhir_reply(&json!({
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "timestamp": ctx.now.to_string(),
-            "link": links,
-            "entry": entries,
-        }));
+        return searchset(req, ctx, entries, next_cursor.as_deref());
     }
     if wants_geojson(req) {
         let features: Vec<Value> = hits
@@ -288,6 +271,25 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
         StatusCode::OK,
         &json!({ "items": items, "next_cursor": next_cursor, "at": at }),
     ))
+}
+
+/// A FHIR searchset of `entries`, linking to itself and to the next page.
+fn searchset(req: &Request, ctx: &Ctx, entries: Vec<Value>, next_cursor: Option<&str>) -> Reply {
+    let self_url = format!(
+        "/api/locator/pharmacies?{}",
+        req.uri().query().unwrap_or("")
+    );
+    let mut links = vec![json!({ "relation": "self", "url": self_url })];
+    if let Some(c) = next_cursor {
+        links.push(json!({ "relation": "next", "url": next_url(req, c) }));
+    }
+    fhir_reply(&json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": ctx.now.to_string(),
+        "link": links,
+        "entry": entries,
+    }))
 }
 
 fn next_url(req: &Request, cursor: &str) -> String {
@@ -362,20 +364,7 @@ fn directory(
                 })
             })
             .collect();
-        let mut links = vec![json!({
-            "relation": "self",
-            "url": format!("/api/locator/pharmacies?{}", req.uri().query().unwrap_or(""))
-        })];
-        if let Some(c) = &next_cursor {
-            links.push(json!({ "relation": "next", "url": next_url(req, c) }));
-        }
-        return fhir_reply(&json!({
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "timestamp": ctx.now.to_string(),
-            "link": links,
-            "entry": entries,
-        }));
+        return searchset(req, ctx, entries, next_cursor.as_deref());
     }
     if wants_geojson(req) {
         let features: Vec<Value> = found

@@ -567,44 +567,39 @@ pub fn create(db: &dyn Db, draft: &Draft, now: Timestamp) -> Result<Pharmacy, Pr
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) \
          RETURNING {RETURNING}"
     );
-    let rows = db
-        .execute(
-            &sql,
-            &values(
-                &d,
-                &[
-                    "id",
-                    "source_key",
-                    "name",
-                    "search_name",
-                    "address",
-                    "country",
-                    "phone",
-                    "website",
-                    "lat",
-                    "lon",
-                    "cell",
-                    "time_zone",
-                    "opening_hours",
-                    "services",
-                    "wheelchair",
-                    "now",
-                ],
-            ),
-        )
-        .map_err(|e| {
-            if e.is_unique_violation() {
-                Problem::conflict(
-                    "duplicate-pharmacy",
-                    "a pharmacy with this source_key exists; import to update it",
-                )
-                .with_field("source_key", "is taken")
-            } else {
-                e.into()
-            }
-        })?;
+    let rows = db.execute(&sql, &values(&d, DRAFT_PARAMS)).map_err(|e| {
+        if e.is_unique_violation() {
+            Problem::conflict(
+                "duplicate-pharmacy",
+                "a pharmacy with this source_key exists; import to update it",
+            )
+            .with_field("source_key", "is taken")
+        } else {
+            e.into()
+        }
+    })?;
     one(&rows)
 }
+
+/// A draft's fields as `create`'s and `update`'s parameters ?1 to ?16, in order.
+const DRAFT_PARAMS: &[&str] = &[
+    "id",
+    "source_key",
+    "name",
+    "search_name",
+    "address",
+    "country",
+    "phone",
+    "website",
+    "lat",
+    "lon",
+    "cell",
+    "time_zone",
+    "opening_hours",
+    "services",
+    "wheelchair",
+    "now",
+];
 
 /// The JSON object's `keys` as statement parameters, in order.
 fn values(d: &serde_json::Value, keys: &[&str]) -> Vec<Value> {
@@ -664,27 +659,7 @@ pub fn update(
            status = 'active', version = version + 1, updated_at = ?16 \
          WHERE id = ?1 AND (?17 IS NULL OR version = ?17) RETURNING {RETURNING}"
     );
-    let mut params = values(
-        &d,
-        &[
-            "id",
-            "source_key",
-            "name",
-            "search_name",
-            "address",
-            "country",
-            "phone",
-            "website",
-            "lat",
-            "lon",
-            "cell",
-            "time_zone",
-            "opening_hours",
-            "services",
-            "wheelchair",
-            "now",
-        ],
-    );
+    let mut params = values(&d, DRAFT_PARAMS);
     params.push(version.into());
     let rows = db.execute(&sql, &params).map_err(|e| {
         if e.is_unique_violation() {
