@@ -483,6 +483,22 @@ export const flows = {
     await s.getByLabel("File").setInputFiles({ name: "good.csv", mimeType: "text/csv", buffer: Buffer.from(f.csv) });
     await s.getByRole("button", { name: "Import" }).click();
     await s.getByText("Imported 3 rows: 3 new, 0 updated, 0 unchanged.").waitFor();
+    // An on-duty night at the nearest one: bad hours are named on their field, then it is saved.
+    await s.getByRole("link", { name: "Pharmacies", exact: true }).click();
+    await s.getByLabel("Name").fill(f.nearest);
+    await s.getByRole("button", { name: "Search" }).click();
+    await s.getByRole("link", { name: f.nearest }).click();
+    await s.getByRole("heading", { name: f.nearest }).waitFor();
+    await s.getByLabel("Date").fill(f.duty_date);
+    await s.getByLabel("That day").selectOption("extra");
+    await s.getByLabel("Hours", { exact: true }).fill("20:00-2x:00");
+    await s.getByRole("button", { name: "Save the day" }).click();
+    await s.locator('[name="hours"][aria-invalid="true"]').waitFor();
+    await s.getByLabel("Hours", { exact: true }).fill("20:00-24:00");
+    await s.getByLabel("Note").fill("On duty");
+    await s.getByRole("button", { name: "Save the day" }).click();
+    await s.getByText(`${f.duty_date}: also open 20:00-24:00 — On duty`).waitFor();
+    await screen(s, "pharmacy-special-day");
 
     const { context, page: p } = await person("patient");
     await context.grantPermissions(["geolocation"]);

@@ -4,7 +4,7 @@
 import { html, useState, useEffect, Field, ErrorNote, Loading, Empty, useLoad } from "./ui.js";
 import { useRef } from "/vendor/htm-3.1.1/standalone.module.js";
 import * as L from "/vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import { get, put, post, withQuery, currentUser, bearer, ApiError } from "./api.js";
+import { get, put, post, call, withQuery, currentUser, bearer, ApiError } from "./api.js";
 import { fieldError } from "./account.js";
 import * as S from "./strings.js";
 
@@ -127,11 +127,20 @@ export function FindPharmacy({ query, go }) {
 /** The week's open stretches, by local day: "Thu 3 Dec: 08:00–19:00". */
 function Week({ week }) {
   const t = S.pharmacies;
+  // Each stretch under every local day it covers (24/7 is one stretch across the week).
   const days = new Map();
+  const nextDay = (d) => new Date(Date.parse(`${d}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
   for (const i of week) {
-    const d = i.from.slice(0, 10);
-    if (!days.has(d)) days.set(d, []);
-    days.get(d).push(i);
+    let d = i.from.slice(0, 10);
+    let from = i.from;
+    while (from < i.to) {
+      const midnight = `${nextDay(d)}T00:00`;
+      const to = i.to < midnight ? i.to : midnight;
+      if (!days.has(d)) days.set(d, []);
+      days.get(d).push({ ...i, from, to });
+      from = to;
+      d = nextDay(d);
+    }
   }
   const label = (d) => new Date(`${d}T12:00:00Z`).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "short", timeZone: "UTC" });
   const hhmm = (s, d) => (s.slice(0, 10) !== d && s.slice(11) === "00:00" ? "24:00" : s.slice(11));
@@ -184,6 +193,17 @@ export function PharmacyPage({ id }) {
     }
   };
   const staff = me && (me.role === "staff" || me.role === "admin");
+  // Staff, and pharmacists (locator lets only this pharmacy's own ones through).
+  const editsHours = p.status === "active" && me && (staff || me.role === "pharmacist");
+  const removeDay = async (date) => {
+    setActionError(null);
+    try {
+      await call("DELETE", `/api/locator/pharmacies/${encodeURIComponent(p.id)}/exceptions/${date}`);
+      reload();
+    } catch (e) {
+      setActionError(e);
+    }
+  };
   return html`<section aria-labelledby="h-pharmacy">
     <p><a href="#/pharmacies">${t.back}</a></p>
     <h1 id="h-pharmacy">${p.name}</h1>
@@ -195,9 +215,17 @@ export function PharmacyPage({ id }) {
     ${p.services.length > 0 && html`<p class="services">${p.services.map((s) => t.services[s] || s).join(" · ")}</p>`}
     <${Week} week=${p.week || []} />
     <p class="hint">${t.osmHours}: <code>${p.opening_hours}</code> (${p.time_zone})</p>
+    ${(p.exceptions.length > 0 || editsHours) && html`<h2>${t.exceptions}</h2>`}
     ${p.exceptions.length > 0 &&
-    html`<h2>${t.exceptions}</h2>
-      <ul>${p.exceptions.map((e) => html`<li key=${e.date}>${e.date}: ${t.kinds[e.kind]}${e.hours ? ` ${e.hours}` : ""}${e.note ? ` — ${e.note}` : ""}</li>`)}</ul>`}
+    html`<ul>
+      ${p.exceptions.map(
+        (e) => html`<li key=${e.date}>
+          ${e.date}: ${t.kinds[e.kind]}${e.hours ? ` ${e.hours}` : ""}${e.note ? ` — ${e.note}` : ""}
+          ${editsHours && html` <button type="button" class="secondary" onClick=${() => removeDay(e.date)}>${t.removeDay(e.date)}</button>`}
+        </li>`,
+      )}
+    </ul>`}
+    ${editsHours && html`<${DayForm} id=${p.id} version=${p.version} onSaved=${reload} />`}
     <${ErrorNote} error=${actionError} strings=${S.common} />
     ${me?.role === "patient" &&
     (mine === p.id
@@ -205,6 +233,46 @@ export function PharmacyPage({ id }) {
       : html`<button type="button" onClick=${prefer}>${t.makeMine}</button>`)}
     ${staff && p.status === "active" && html`<button type="button" class="secondary" onClick=${close}>${t.close}</button>`}
   </section>`;
+}
+
+/** One day's exception: closed, other hours, or extra hours (an on-duty night). */
+function DayForm({ id, version, onSaved }) {
+  const t = S.pharmacies;
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(null);
+  const onSubmit = async (ev) => {
+    ev.preventDefault();
+    const form = ev.currentTarget;
+    const f = Object.fromEntries(new FormData(form));
+    setError(null);
+    setSaved(null);
+    try {
+      await put(`/api/locator/pharmacies/${encodeURIComponent(id)}/exceptions/${f.date}`, {
+        kind: f.kind,
+        hours: f.kind === "closed" ? null : f.hours || null,
+        note: f.note || null,
+        version,
+      });
+      setSaved(f.date);
+      form.reset();
+      onSaved();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<form class="filters" onSubmit=${onSubmit} aria-label=${t.dayForm}>
+    <${Field} label=${t.date} name="date" type="date" required error=${fieldError(error, "date")} />
+    <${Field} label=${t.kind} name="kind" type="select">
+      <option value="closed">${t.kindOptions.closed}</option>
+      <option value="hours">${t.kindOptions.hours}</option>
+      <option value="extra">${t.kindOptions.extra}</option>
+    <//>
+    <${Field} label=${t.dayHours} name="hours" hint=${t.dayHoursHint} error=${fieldError(error, "hours")} />
+    <${Field} label=${t.note} name="note" error=${fieldError(error, "note")} />
+    <button type="submit">${t.saveDay}</button>
+    <${ErrorNote} error=${error} strings=${S.common} />
+    ${saved && html`<p class="notice" role="status">${t.daySaved(saved)}</p>`}
+  </form>`;
 }
 
 export function ImportPharmacies() {

@@ -252,6 +252,7 @@ fn staff_import_pharmacies_and_a_patient_finds_the_nearest_from_their_location()
             "csv": csv,
             "bad_csv": bad_csv,
             "nearest": "Linden-Apotheke",
+            "duty_date": date_in(10),
         }),
     );
 }
