@@ -102,7 +102,7 @@ export function FindPharmacy({ query, go }) {
         ${SERVICES.map((s) => html`<option value=${s}>${t.services[s]}</option>`)}
       <//>
       <${Field} label=${t.name} name="q" value=${query.q || ""} error=${fieldError(error, "q")} />
-      <div class="field checkbox"><label><input type="checkbox" name="open_now" value="true" checked=${query.open_now === "true"} /> ${t.openNow}</label></div>
+      <p class="check"><label><input type="checkbox" name="open_now" value="true" checked=${query.open_now === "true"} /> ${t.openNow}</label></p>
       <button type="submit">${t.search}</button>
     </form>
     ${geoError && html`<p class="error" role="alert">${geoError}</p>`}
@@ -316,7 +316,7 @@ export function ImportPharmacies() {
       <${Field} label=${t.file} name="file" type="file" accept=".csv,.geojson,.json" error=${fieldError(error, "file")} />
       <${Field} label=${t.timeZone} name="time_zone" value="Europe/Berlin" hint=${t.timeZoneHint} error=${fieldError(error, "time_zone")} />
       <${Field} label=${t.country} name="country" value="" hint=${t.countryHint} error=${fieldError(error, "country")} />
-      <div class="field checkbox"><label><input type="checkbox" name="unknown_hours" value="1" /> ${t.unknownHours}</label></div>
+      <p class="check"><label><input type="checkbox" name="unknown_hours" value="1" /> ${t.unknownHours}</label></p>
       <button type="submit" disabled=${busy}>${busy ? t.importing : t.import}</button>
     </form>
     ${error && html`<p class="error" role="alert">${error.status === 0 ? S.common.unreachable : error.message}</p>`}
