@@ -485,7 +485,8 @@ export const flows = {
     await s.getByText("Imported 3 rows: 3 new, 0 updated, 0 unchanged.").waitFor();
     // An on-duty night at the nearest one: bad hours are named on their field, then it is saved.
     await s.getByRole("link", { name: "Pharmacies", exact: true }).click();
-    await s.getByLabel("Name").fill(f.nearest);
+    await s.getByRole("heading", { name: "Find a pharmacy" }).waitFor();
+    await s.getByLabel("Name", { exact: true }).fill(f.nearest);
     await s.getByRole("button", { name: "Search" }).click();
     await s.getByRole("link", { name: f.nearest }).click();
     await s.getByRole("heading", { name: f.nearest }).waitFor();

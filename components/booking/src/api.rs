@@ -2,7 +2,6 @@
 
 use crate::doctors::{DatedException, Profile, WeeklyInterval};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use serde::Deserialize;
 use service_kit::Problem;
 
@@ -58,28 +57,12 @@ impl IdempotencyKey {
     }
 }
 
-/// An IANA zone name the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations
-/// are refused, because they do not follow daylight-saving changes.
+/// An IANA zone name (`service_kit::time::zone`), as a problem naming `field`.
 pub fn zone(field: &str, name: &str) -> Result<TimeZone, Problem> {
-    if name.len() > 64 || !name.contains('/') && name != "UTC" {
-        return Err(Problem::invalid(
-            field,
-            "must be an IANA time zone such as Europe/Berlin",
-        ));
-    }
-    TimeZone::get(name)
-        .map_err(|_| Problem::invalid(field, format!("{name} is not a known IANA time zone")))
+    service_kit::time::zone(field, name).map_err(|e| Problem::validation(vec![e]))
 }
 
-/// An RFC 3339 instant with an offset ("2026-12-03T09:00:00Z").
-pub fn instant(field: &str, value: &str) -> Result<Timestamp, Problem> {
-    value.parse::<Timestamp>().map_err(|_| {
-        Problem::invalid(
-            field,
-            "must be an RFC 3339 instant, e.g. 2026-12-03T09:00:00Z",
-        )
-    })
-}
+pub use service_kit::time::instant;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

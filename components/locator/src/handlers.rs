@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use service_kit::fhir::{reply as fhir_reply, wanted as wants_fhir};
 use service_kit::http::{
-    header_str, json, no_content, query_param, set_header, with_body, Reply, Request,
+    header_str, json, no_content, query_param, set_header, version_seen, with_body, Reply, Request,
 };
 use service_kit::page::{encode_cursor, PageRequest};
 use service_kit::text::TextRule;
@@ -68,20 +68,6 @@ fn stale(missed: Missed) -> Problem {
     }
 }
 
-/// The version a writer saw: `If-Match` (an ETag-like `"3"` or `3`) or the body's `version`.
-fn version_seen(req: &Request, body: Option<i64>) -> Result<Option<i64>, Problem> {
-    match header_str(req, "if-match") {
-        Some(v) => v
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .map(Some)
-            .map_err(|_| Problem::invalid("If-Match", "must be the version you saw")),
-        None => Ok(body),
-    }
-}
-
 fn draft(input: Input) -> Result<Draft, Problem> {
     input
         .validate(&|f| f.to_string())
@@ -100,12 +86,7 @@ pub fn map(ctx: &Ctx) -> Reply {
 fn instant(req: &Request, now: Timestamp) -> Result<Timestamp, Problem> {
     match query_param(req, "open_at") {
         None => Ok(now),
-        Some(s) => s.parse::<Timestamp>().map_err(|_| {
-            Problem::invalid(
-                "open_at",
-                "must be an RFC 3339 instant, e.g. 2026-12-03T09:00:00Z",
-            )
-        }),
+        Some(s) => service_kit::time::instant("open_at", &s),
     }
 }
 
@@ -139,35 +120,37 @@ fn near(raw: &str) -> Result<(Position, Option<f64>), Problem> {
                     ))
                 }
             };
-            Some(d * factor)
+            Some(within("near", d * factor)?)
         }
     };
     Ok((position, distance))
 }
 
-fn radius(req: &Request, from_near: Option<f64>) -> Result<f64, Problem> {
-    let raw = match query_param(req, "radius_km") {
-        Some(r) => Some(
-            r.parse::<f64>()
-                .map_err(|_| Problem::invalid("radius_km", "must be a number of kilometres"))?,
-        ),
-        None => from_near,
-    };
-    match raw {
-        None => Ok(search::DEFAULT_RADIUS_KM),
-        Some(r) if r > 0.0 && r <= search::MAX_RADIUS_KM => Ok(r),
-        Some(_) => Err(Problem::invalid(
-            if from_near.is_some() {
-                "near"
-            } else {
-                "radius_km"
-            },
+/// A search radius within what a search may cover, or a problem naming `field`.
+fn within(field: &str, km: f64) -> Result<f64, Problem> {
+    if km > 0.0 && km <= search::MAX_RADIUS_KM {
+        Ok(km)
+    } else {
+        Err(Problem::invalid(
+            field,
             format!(
                 "must be more than 0 and at most {} km",
                 search::MAX_RADIUS_KM
             ),
-        )),
+        ))
     }
+}
+
+/// `radius_km`, when given.
+fn radius(req: &Request) -> Result<Option<f64>, Problem> {
+    query_param(req, "radius_km")
+        .map(|r| {
+            let km = r
+                .parse::<f64>()
+                .map_err(|_| Problem::invalid("radius_km", "must be a number of kilometres"))?;
+            within("radius_km", km)
+        })
+        .transpose()
 }
 
 /// `GET /api/locator/pharmacies`: near a point, nearest first (`near`), or the directory by
@@ -187,7 +170,7 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
     let open_now = flag(req, "open_now")?;
     let at = instant(req, ctx.now)?;
     // Checked whether or not `near` comes with it: a bad value is never silently ignored.
-    let radius_asked = radius(req, None)?;
+    let radius_asked = radius(req)?;
     let Some(near_raw) = query_param(req, "near") else {
         if open_now {
             return Err(Problem::invalid("near", "is required with open_now"));
@@ -195,10 +178,9 @@ pub fn search(req: &Request, ctx: &Ctx) -> Reply {
         return directory(req, ctx, &page, services, q.as_deref(), at);
     };
     let (center, from_near) = near(&near_raw)?;
-    let radius_km = match (query_param(req, "radius_km"), from_near) {
-        (None, Some(_)) => radius(req, from_near)?,
-        _ => radius_asked,
-    };
+    let radius_km = radius_asked
+        .or(from_near)
+        .unwrap_or(search::DEFAULT_RADIUS_KM);
     // The cursor carries the instant its first page was evaluated at, so paging on does not
     // drift with the clock.
     let (after, at) = match page.after.as_deref() {
@@ -357,11 +339,9 @@ fn directory(
                 let week = search::schedule(p, at, &mut cal)
                     .map(|s| s.week(at, WEEK_DAYS))
                     .unwrap_or_default();
-                json!({
-                    "fullUrl": format!("urn:uuid:{}", p.id),
-                    "resource": views::location(p, &week),
-                    "search": { "mode": "match" }
-                })
+                let mut entry = service_kit::fhir::entry(views::location(p, &week));
+                entry["search"] = json!({ "mode": "match" });
+                entry
             })
             .collect();
         return searchset(req, ctx, entries, next_cursor.as_deref());
@@ -526,7 +506,7 @@ pub fn import(req: &Request, ctx: &Ctx) -> Reply {
         .ok_or_else(|| Problem::unsupported_media_type("text/csv or application/geo+json"))?;
     let time_zone = match query_param(req, "time_zone") {
         Some(z) => {
-            pharmacy::zone("time_zone", &z).map_err(|e| Problem::validation(vec![e]))?;
+            service_kit::time::zone("time_zone", &z).map_err(|e| Problem::validation(vec![e]))?;
             Some(z)
         }
         None => None,

@@ -4,7 +4,6 @@
 
 use crate::geo::Position;
 use crate::hours::{self, Exception};
-use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use service_kit::db::{Db, Row, Rows, Value};
@@ -196,19 +195,6 @@ pub struct Draft {
     pub wheelchair: Option<Wheelchair>,
 }
 
-/// An IANA zone the tz database knows ("Europe/Berlin"); fixed offsets and abbreviations are
-/// refused, because they do not follow daylight-saving changes.
-pub fn zone(field: &str, name: &str) -> Result<TimeZone, FieldError> {
-    if name.len() > 64 || !name.contains('/') && name != "UTC" {
-        return Err(FieldError::new(
-            field,
-            "must be an IANA time zone such as Europe/Berlin",
-        ));
-    }
-    TimeZone::get(name)
-        .map_err(|_| FieldError::new(field, format!("{name} is not a known IANA time zone")))
-}
-
 fn optional(
     rule: TextRule,
     field: &str,
@@ -338,7 +324,7 @@ impl Input {
                 ));
                 None
             }
-            Some(z) => zone(&name("time_zone"), z)
+            Some(z) => service_kit::time::zone(&name("time_zone"), z)
                 .map(|_| z.to_string())
                 .map_err(|e| errors.push(e))
                 .ok(),

@@ -199,11 +199,8 @@ pub fn location(p: &Pharmacy, week: &[Interval]) -> Value {
 
 /// One `near` match in a FHIR searchset, its distance in the R4 extension.
 pub fn search_entry(resource: Value, distance_km: f64) -> Value {
-    let full = format!("urn:uuid:{}", resource["id"].as_str().unwrap_or_default());
-    json!({
-        "fullUrl": full,
-        "resource": resource,
-        "search": {
+    let mut entry = service_kit::fhir::entry(resource);
+    entry["search"] = json!({
             "mode": "match",
             "extension": [{
                 "url": DISTANCE_EXTENSION,
@@ -214,6 +211,6 @@ pub fn search_entry(resource: Value, distance_km: f64) -> Value {
                     "code": "km"
                 }
             }]
-        }
-    })
+    });
+    entry
 }

@@ -437,17 +437,9 @@ pub fn create(req: &Request, ctx: &Ctx) -> Reply {
     located(StatusCode::CREATED, &p)
 }
 
-/// The version a writer saw: `If-Match` (an ETag-like `"3"` or `3`) or the body's `version`.
+/// The version a writer saw (`service_kit::http::version_seen`): required here.
 fn version_seen(req: &Request, body: Option<i64>) -> Result<i64, Problem> {
-    if let Some(v) = service_kit::http::header_str(req, "if-match") {
-        return v
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .map_err(|_| Problem::invalid("If-Match", "must be the version you saw"));
-    }
-    body.ok_or_else(|| {
+    service_kit::http::version_seen(req, body)?.ok_or_else(|| {
         Problem::invalid(
             "version",
             "is required: the version you edited (or send If-Match)",

@@ -274,25 +274,6 @@ pub fn get_item(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     Ok(with_etag(json(StatusCode::OK, &item), &item))
 }
 
-/// The version the writer read: `If-Match: "3"` (or `W/"3"`), else `version` in the body.
-fn expected_version(req: &Request, in_body: Option<i64>) -> Result<Option<i64>, Problem> {
-    match header_str(req, "if-match") {
-        None => Ok(in_body),
-        Some(tag) => {
-            let v = tag
-                .trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .parse::<i64>()
-                .map_err(|_| Problem::invalid("if-match", "must be the entry's ETag, as read"))?;
-            if in_body.is_some_and(|b| b != v) {
-                return Err(Problem::invalid("version", "differs from If-Match"));
-            }
-            Ok(Some(v))
-        }
-    }
-}
-
 pub fn update_item(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let b = item_body(req)?;
     let (item, pass) = reach_item(ctx, id, Intent::Write, "update")?;
@@ -306,7 +287,7 @@ pub fn update_item(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     {
         return Err(Problem::invalid("patient_id", "an entry keeps its patient"));
     }
-    let expected = expected_version(req, b.version)?;
+    let expected = service_kit::http::version_seen(req, b.version)?;
     let data = kinds::parse(item.kind, b.fields, ctx.now)?;
     let updated = chart::update(
         ctx.db,

@@ -27,6 +27,24 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The version a writer saw: `If-Match` (`"3"`, `W/"3"` or `3`, the ETag a read gave), else the
+/// body's `version`; when both are given they must agree.
+pub fn version_seen(req: &Request, in_body: Option<i64>) -> Result<Option<i64>, Problem> {
+    let Some(tag) = header_str(req, "if-match") else {
+        return Ok(in_body);
+    };
+    let v = tag
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map_err(|_| Problem::invalid("If-Match", "must be the version you read"))?;
+    if in_body.is_some_and(|b| b != v) {
+        return Err(Problem::invalid("version", "differs from If-Match"));
+    }
+    Ok(Some(v))
+}
+
 /// A header as text, if present and valid UTF-8.
 pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())

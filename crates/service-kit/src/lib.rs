@@ -22,6 +22,7 @@ pub mod revocation;
 pub mod router;
 pub mod signed;
 pub mod text;
+pub mod time;
 pub mod token;
 pub mod vars;
 pub mod verified;

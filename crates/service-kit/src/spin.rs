@@ -379,12 +379,18 @@ pub async fn ask_as_service(
     path: &str,
 ) -> Result<spin_sdk::http::Response, Problem> {
     let mut request = spin_sdk::http::Request::get(format!("{base}{path}"));
-    if let Some(key) = SpinVars.get("service_key") {
-        request.header(crate::internal::SERVICE_KEY_HEADER, key);
-    }
+    as_the_app(&mut request);
     spin_sdk::http::send(request.build())
         .await
         .map_err(|e| Problem::unavailable(format!("cannot reach {peer}: {e}"), 5))
+}
+
+/// Presents `service_key`, where one is set, on a call to another of the app's services (the
+/// callee's `internal::is_internal`; with service chaining the key is not needed).
+fn as_the_app(request: &mut spin_sdk::http::RequestBuilder) {
+    if let Some(key) = SpinVars.get("service_key") {
+        request.header(crate::internal::SERVICE_KEY_HEADER, key);
+    }
 }
 
 /// A doctor's name as booking's public directory has it (for the mail a patient gets), or
@@ -525,9 +531,7 @@ pub async fn send_to_mail(messages: &[crate::mail::Message]) -> Result<(), Probl
     let body = serde_json::json!({ "messages": messages }).to_string();
     let mut request = spin_sdk::http::Request::post(format!("{base}{}", crate::mail::INTAKE), body);
     request.header("content-type", "application/json");
-    if let Some(key) = SpinVars.get("service_key") {
-        request.header(crate::internal::SERVICE_KEY_HEADER, key);
-    }
+    as_the_app(&mut request);
     let response: spin_sdk::http::Response = spin_sdk::http::send(request.build())
         .await
         .map_err(|e| Problem::unavailable(format!("cannot reach mail: {e}"), 5))?;
