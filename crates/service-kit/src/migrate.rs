@@ -14,6 +14,8 @@ pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub sql: &'static str,
+    /// Applied where the backend supports it ([`Migration::where_supported`]).
+    pub optional: bool,
 }
 
 /// Declares a service's migrations from `migrations/<service>/` (paths relative to the crate):
@@ -42,8 +44,36 @@ impl Migration {
             i > 0 && version > 0,
             "migration file names start with a version number"
         );
-        Migration { version, name, sql }
+        Migration {
+            version,
+            name,
+            sql,
+            optional: false,
+        }
     }
+
+    /// A migration that needs something not every backend has (an FTS5 index): where SQLite
+    /// says `no such module`, its statements are undone and it is recorded as skipped (so it is
+    /// not tried again on every connection); the service keeps a way that works without it.
+    /// Any other failure fails as a migration does.
+    pub const fn where_supported(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+}
+
+/// Whether `service`'s optional migration `version` was skipped on this database.
+pub fn skipped(db: &dyn Db, service: &str, version: i64) -> Result<bool, DbError> {
+    let rows = db.execute(
+        "SELECT name LIKE '%(skipped:%' AS skipped FROM schema_migrations \
+         WHERE service = ? AND version = ?",
+        params![service, version],
+    )?;
+    Ok(rows
+        .first()
+        .map(|r| r.get::<bool>("skipped"))
+        .transpose()?
+        .unwrap_or(false))
 }
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -112,19 +142,41 @@ fn apply_pending(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result
     pending.sort_by_key(|m| m.version);
     let now = jiff::Timestamp::now().to_string();
     for m in pending {
-        for stmt in split_statements(m.sql) {
-            db.execute(&stmt, &[])
-                .map_err(|e| DbError::Other(format!("migration {service}/{}: {e}", m.name)))?;
-        }
+        let name = if m.optional {
+            db.execute("SAVEPOINT optional_migration", &[])?;
+            match run_statements(db, service, m) {
+                Ok(()) => {
+                    db.execute("RELEASE optional_migration", &[])?;
+                    m.name.to_string()
+                }
+                Err(e) if e.to_string().contains("no such module") => {
+                    db.execute("ROLLBACK TO optional_migration", &[])?;
+                    db.execute("RELEASE optional_migration", &[])?;
+                    format!("{} (skipped: {e})", m.name)
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            run_statements(db, service, m)?;
+            m.name.to_string()
+        };
         db.execute(
             "INSERT INTO schema_migrations (service, version, name, applied_at) VALUES (?, ?, ?, ?)",
             &[
                 Value::from(service),
                 Value::Integer(m.version),
-                Value::from(m.name),
+                Value::from(name),
                 Value::from(now.as_str()),
             ],
         )?;
+    }
+    Ok(())
+}
+
+fn run_statements(db: &dyn Db, service: &str, m: &Migration) -> Result<(), DbError> {
+    for stmt in split_statements(m.sql) {
+        db.execute(&stmt, &[])
+            .map_err(|e| DbError::Other(format!("migration {service}/{}: {e}", m.name)))?;
     }
     Ok(())
 }
@@ -229,6 +281,32 @@ fn is_open_trigger(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "native")]
+    #[test]
+    fn an_optional_migration_the_backend_cannot_run_is_skipped_once_and_the_rest_apply() {
+        let db = crate::db::SqliteDb::open_in_memory();
+        const M: &[Migration] = &[
+            Migration::from_file("0001_base.sql", "CREATE TABLE base (x INTEGER);"),
+            Migration::from_file(
+                "0002_index.sql",
+                "CREATE TABLE half (y INTEGER); CREATE VIRTUAL TABLE idx USING no_such_engine (y);",
+            )
+            .where_supported(),
+            Migration::from_file("0003_more.sql", "CREATE TABLE more (z INTEGER);"),
+        ];
+        apply_now(&db, "svc", M).unwrap();
+        assert!(skipped(&db, "svc", 2).unwrap());
+        assert!(!skipped(&db, "svc", 1).unwrap());
+        // Undone whole: not even its first statement's table is left.
+        assert!(db.execute("SELECT * FROM half", &[]).is_err());
+        db.execute("INSERT INTO more VALUES (1)", &[]).unwrap();
+        apply_now(&db, "svc", M).unwrap();
+        // A real error in an optional migration is still an error.
+        const BAD: &[Migration] =
+            &[Migration::from_file("0001_bad.sql", "CREATE TABLE (;").where_supported()];
+        assert!(apply_now(&db, "other", BAD).is_err());
+    }
 
     #[test]
     fn splits_plain_statements_and_keeps_literals_whole() {

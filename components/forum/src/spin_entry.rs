@@ -1,0 +1,61 @@
+//! forum on Spin: who is calling (nobody need be, to read a public category), the clinic's
+//! limits, and the news relayed to mail after the answer.
+
+use crate::{trust::Policy, Ctx, Forum, MIGRATIONS};
+use service_kit::http::Request;
+use service_kit::migrate;
+use service_kit::principal::Principal;
+use service_kit::spin::{send_to_mail, Kit};
+use service_kit::Problem;
+
+impl service_kit::spin::SpinService for Forum {
+    async fn context<'a>(
+        req: &Request,
+        route: &'static str,
+        kit: &'a Kit,
+    ) -> Result<Ctx<'a>, Problem> {
+        // A public read without a token verifies nothing and reads no key cache.
+        let principal = if crate::public(req.method(), route) && !Principal::has_token(req) {
+            Principal::Anonymous
+        } else {
+            kit.authenticate(req).await?.0
+        };
+        let writes = req.method() != http::Method::GET;
+        Ok(Ctx {
+            db: kit.db()?,
+            principal,
+            now: kit.now,
+            // The variables are read only where a rule needs them.
+            policy: if writes {
+                Policy::from_vars(kit.vars())
+            } else {
+                Policy::default()
+            },
+            verified_email_required: writes
+                && service_kit::vars::verified_email_required(kit.vars()),
+        })
+    }
+
+    /// After a reply or an accepted answer, tells the people following (and whatever a failed
+    /// relay left).
+    async fn after(req: &Request, _route: &'static str, status: http::StatusCode, kit: &Kit) {
+        if req.method() == http::Method::GET || !status.is_success() {
+            return;
+        }
+        if let Err(p) = relay_to_mail(kit).await {
+            eprintln!("forum: relaying to mail: {}", p.detail);
+        }
+    }
+}
+
+async fn relay_to_mail(kit: &Kit) -> Result<(), Problem> {
+    let db = kit.db()?;
+    migrate::apply(db, "forum", MIGRATIONS)?;
+    let messages = crate::outbox::claim(db, kit.now, 20)?;
+    if messages.is_empty() {
+        return Ok(());
+    }
+    send_to_mail(&messages).await?;
+    let keys: Vec<String> = messages.into_iter().map(|m| m.idempotency_key).collect();
+    crate::outbox::sent(db, &keys)
+}
