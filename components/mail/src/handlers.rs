@@ -37,7 +37,7 @@ pub fn intake(req: &Request, ctx: &Ctx) -> Reply {
                 None => key.insert(service_kit::signed::key(ctx.db, "mail")?),
             };
             let url = unsubscribe::url(&ctx.settings.origin, key, user);
-            unsubscribe::add_footer(&mut m.rendered, &url);
+            unsubscribe::add_footer(&mut m.rendered, m.template.why_optional(), &url);
             m.unsubscribe = Some(url);
         }
     }

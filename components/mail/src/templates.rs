@@ -35,6 +35,10 @@ pub enum Template {
     RefillApproved,
     RefillDeclined,
     ReportAvailable,
+    /// To a topic's author (and its watchers): someone replied.
+    ForumReply,
+    /// To the author of the reply a topic's author accepted.
+    ForumAnswerAccepted,
 }
 
 impl Template {
@@ -52,10 +56,23 @@ impl Template {
         )
     }
 
+    /// Why an optional mail came, and what the one opt-out stops (its footer says so).
+    pub fn why_optional(self) -> &'static str {
+        match self {
+            Template::ForumReply | Template::ForumAnswerAccepted => {
+                "You receive news of forum topics you follow. To stop optional emails (forum news and reminders)"
+            }
+            _ => "You receive reminders of your visits. To stop reminder emails",
+        }
+    }
+
     /// Whether the recipient may opt out of it (reminders); the rest answer something they did
     /// or must know.
     pub fn essential(self) -> bool {
-        !matches!(self, Template::AppointmentReminder)
+        !matches!(
+            self,
+            Template::AppointmentReminder | Template::ForumReply | Template::ForumAnswerAccepted
+        )
     }
 }
 
@@ -136,6 +153,15 @@ pub struct PharmacyLine {
     pub phone: Option<String>,
 }
 
+/// Forum news: which topic, and who acted (the name they show in the forum).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForumData {
+    pub topic_id: String,
+    pub topic_title: String,
+    pub by_name: String,
+}
+
 /// A template with its data, checked.
 #[derive(Debug, Clone)]
 pub enum Filled {
@@ -143,6 +169,7 @@ pub enum Filled {
     Appointment(Template, AppointmentData, TimeZone),
     Document(Template, DocumentData),
     Prescription(PrescriptionData),
+    Forum(Template, ForumData),
 }
 
 /// What the clinic signs its mail with (variables).
@@ -259,6 +286,13 @@ pub fn fill(template: Template, data: serde_json::Value) -> Result<Filled, Probl
             bounded("id", &d.id, 64)?;
             Ok(Filled::Document(template, d))
         }
+        ForumReply | ForumAnswerAccepted => {
+            let d: ForumData = serde_json::from_value(data).map_err(|e| field_err("data", e))?;
+            bounded("topic_id", &d.topic_id, 64)?;
+            bounded("topic_title", &d.topic_title, 200)?;
+            bounded("by_name", &d.by_name, 80)?;
+            Ok(Filled::Forum(template, d))
+        }
     }
 }
 
@@ -280,7 +314,10 @@ struct Body<'a> {
 impl Filled {
     pub fn template(&self) -> Template {
         match self {
-            Filled::Link(t, _) | Filled::Appointment(t, ..) | Filled::Document(t, _) => *t,
+            Filled::Link(t, _)
+            | Filled::Appointment(t, ..)
+            | Filled::Document(t, _)
+            | Filled::Forum(t, _) => *t,
             Filled::Prescription(_) => Template::PrescriptionIssued,
         }
     }
@@ -392,6 +429,31 @@ impl Filled {
                 )
             }
             Filled::Prescription(d) => prescription_copy(d, b),
+            Filled::Forum(t, d) => {
+                let route = format!("#/forum/t/{}", d.topic_id);
+                let (subject, line) = match t {
+                    ForumAnswerAccepted => (
+                        format!("Your answer was accepted: {}", d.topic_title),
+                        format!("{} accepted your answer in “{}”.", d.by_name, d.topic_title),
+                    ),
+                    _ => (
+                        format!("New reply: {}", d.topic_title),
+                        format!("{} replied in “{}”.", d.by_name, d.topic_title),
+                    ),
+                };
+                (
+                    subject,
+                    Body {
+                        greeting: "Hello,".into(),
+                        lines: vec![line],
+                        actions: portal(&route)
+                            .map(|url| ("Read it in the forum", url))
+                            .into_iter()
+                            .collect(),
+                    },
+                    Some(route),
+                )
+            }
             Filled::Document(t, d) => {
                 let prescription = format!("#/prescriptions/{}", d.id);
                 let (subject, line, route) = match t {

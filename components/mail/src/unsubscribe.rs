@@ -25,9 +25,9 @@ pub fn user_of(key: &[u8], token: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Says, at the foot of both parts, why the mail came and how to stop it.
-pub fn add_footer(r: &mut Rendered, url: &str) {
-    let why = "You receive reminders of your visits. To stop reminder emails";
+/// Says, at the foot of both parts, why the mail came (`why`, from its template) and how to
+/// stop it.
+pub fn add_footer(r: &mut Rendered, why: &str, url: &str) {
     r.text.push_str(&format!("\n{why}: {url}\n"));
     let foot = format!(
         "<p style=\"color:#555;font-size:small\">{}: <a href=\"{}\">unsubscribe</a>.</p></body>",
@@ -87,7 +87,11 @@ mod tests {
             html: "<html><body><p>Hello</p></body></html>".into(),
             link: None,
         };
-        add_footer(&mut r, "https://c.example/api/mail/unsubscribe?token=a&b");
+        add_footer(
+            &mut r,
+            crate::templates::Template::AppointmentReminder.why_optional(),
+            "https://c.example/api/mail/unsubscribe?token=a&b",
+        );
         assert!(r
             .text
             .contains("To stop reminder emails: https://c.example/api/mail/unsubscribe?token=a&b"));
