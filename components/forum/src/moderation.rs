@@ -168,6 +168,7 @@ pub fn queue(
 /// What a moderator decides about a flagged post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::AsRefStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Decision {
     /// The flags are right: hide the post …
     AgreeHide,
@@ -182,6 +183,7 @@ pub enum Decision {
 /// A moderator's action on a post outside the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::AsRefStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PostAction {
     Hide,
     Restore,
@@ -191,6 +193,7 @@ pub enum PostAction {
 /// A moderator's action on a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::AsRefStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum MemberAction {
     Silence,
     Unsilence,

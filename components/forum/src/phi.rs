@@ -69,7 +69,7 @@ impl Patterns {
             )),
             birth_context: re(r"(?i)\b(?:born|birth|dob|d\.o\.b|birthday|geb(?:oren)?)\b"),
             record: re(
-                r"(?i)\b(?:mrn|medical\s+record|record|patient|chart|nhs|insurance|member|policy|case)\s*(?:no\.?|number|num|nr\.?|#|id)?\s*[:#]?\s*([a-z0-9][a-z0-9-]{4,})",
+                r"(?i)\b(?:mrn|medical\s+record|record|patient|chart|nhs|insurance|member|policy|case)\s*(?:no\.?|number|num|nr\.?|#|id)?\s*[:#]?\s*([a-z]{0,3}-?\d[\d -]{2,}\d)",
             ),
             uuid: re(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
             // A prescription code as it is shown (three groups of four Crockford base32 letters).
