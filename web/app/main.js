@@ -13,6 +13,7 @@ import { Records, Report, ReportFor } from "./records.js";
 import { Accounts, DoctorProfile, Events } from "./staff.js";
 import { MyPrescriptions, Prescribe, Refills, Counter } from "./prescriptions.js";
 import { FindPharmacy, PharmacyPage, ImportPharmacies } from "./pharmacies.js";
+import { Forum, NewTopic, Topic, ForumSearch, ReviewQueue } from "./forum.js";
 import * as S from "./strings.js";
 
 function parseHash() {
@@ -50,7 +51,13 @@ function screen(route, user) {
   if (path === "/pharmacies/import" && user) return html`<${ImportPharmacies} />`;
   const pharmacyMatch = path.match(/^\/pharmacies\/([^/]+)$/);
   if (pharmacyMatch && pharmacyMatch[1] !== "import") return html`<${PharmacyPage} key=${pharmacyMatch[1]} id=${decodeURIComponent(pharmacyMatch[1])} />`;
+  if (path === "/forum") return html`<${Forum} query=${query} go=${go} />`;
+  if (path === "/forum/search") return html`<${ForumSearch} key=${query.q || ""} query=${query} go=${go} />`;
+  const topicMatch = path.match(/^\/forum\/t\/([^/]+)$/);
+  if (topicMatch) return html`<${Topic} key=${topicMatch[1]} id=${decodeURIComponent(topicMatch[1])} />`;
   if (!user) return html`<${SignIn} go=${go} />`;
+  if (path === "/forum/new") return html`<${NewTopic} query=${query} go=${go} />`;
+  if (path === "/forum/review") return html`<${ReviewQueue} />`;
   // A notification's link names the visit (#/appointments/<id>): the list shows it.
   if (path === "/appointments" || path.startsWith("/appointments/")) return html`<${MyAppointments} />`;
   if (path === "/agenda") return html`<${Agenda} query=${query} go=${go} />`;
@@ -87,16 +94,16 @@ function Bell() {
 function Nav({ user }) {
   const n = S.nav;
   const links = !user
-    ? [["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies], ["#/sign-in", n.signIn], ["#/register", n.register]]
+    ? [["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies], ["#/forum", n.forum], ["#/sign-in", n.signIn], ["#/register", n.register]]
     : user.role === "doctor"
-      ? [["#/agenda", n.agenda], ["#/refills", n.refills], ["#/profile", n.profile], ["#/risk", n.risk]]
+      ? [["#/agenda", n.agenda], ["#/refills", n.refills], ["#/profile", n.profile], ["#/risk", n.risk], ["#/forum", n.forum]]
       : user.role === "admin"
-        ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies]]
+        ? [["#/accounts", n.accounts], ["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies], ["#/forum", n.forum]]
         : user.role === "staff"
-          ? [["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies]]
+          ? [["#/doctors", n.findDoctor], ["#/events", n.events], ["#/pharmacies", n.pharmacies], ["#/pharmacies/import", n.importPharmacies], ["#/forum", n.forum]]
           : user.role === "pharmacist"
-            ? [["#/counter", n.counter], ["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies]]
-            : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/prescriptions", n.prescriptions], ["#/pharmacies", n.pharmacies], ["#/risk", n.risk]];
+            ? [["#/counter", n.counter], ["#/doctors", n.findDoctor], ["#/pharmacies", n.pharmacies], ["#/forum", n.forum]]
+            : [["#/doctors", n.findDoctor], ["#/appointments", n.myAppointments], ["#/records", n.records], ["#/prescriptions", n.prescriptions], ["#/pharmacies", n.pharmacies], ["#/risk", n.risk], ["#/forum", n.forum]];
   const here = location.hash.split("?")[0] || "#/";
   return html`<nav aria-label=${S.common.nav}>
     <ul>
