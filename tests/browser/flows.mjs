@@ -521,4 +521,74 @@ export const flows = {
     await p.getByText("This is your pharmacy").waitFor();
     await screen(p, "pharmacy-week");
   },
+  /** Staff add a category; a patient asks (the personal-information check catches a phone
+   * number first); a doctor answers, marked as a clinician; the patient accepts it. A member's
+   * flag is the one that hides a spam reply; a moderator agrees in the review queue. */
+  async "forum"({ fixtures: f, person, screen }) {
+    const { page: s } = await person("staff");
+    await signIn(s, f.staff_email, f.password);
+    await s.getByRole("link", { name: "Forum" }).click();
+    await s.getByRole("heading", { name: "Community forum" }).waitFor();
+    await s.getByLabel("Name", { exact: true }).fill(f.category_name);
+    await s.getByRole("button", { name: "Add the category" }).click();
+    await s.getByRole("link", { name: f.category_name }).waitFor();
+
+    const { page: p } = await person("patient");
+    await signIn(p, f.patient_email, f.password);
+    await p.getByRole("link", { name: "Forum" }).click();
+    await p.getByRole("link", { name: f.category_name }).click();
+    await p.getByRole("link", { name: "New topic" }).click();
+    await p.getByRole("heading", { name: "New topic" }).waitFor();
+    await p.getByLabel("Category").selectOption({ label: f.category_name });
+    await p.getByLabel("Title").fill(f.title);
+    await p.getByLabel("Your question or story").fill("My blood pressure was **150/95** this morning. Call me on +49 151 2345 6789.");
+    await p.getByRole("button", { name: "Post the topic" }).click();
+    await p.getByText("This may identify you or someone else").waitFor();
+    await p.getByText("looks like a phone number").waitFor();
+    await screen(p, "forum-personal-information");
+    await p.getByLabel("Your question or story").fill("My blood pressure was **150/95** this morning. Is that too high?");
+    await p.getByRole("button", { name: "Preview" }).click();
+    await p.getByRole("region", { name: "Preview" }).getByText("150/95").waitFor();
+    await p.getByRole("button", { name: "Post the topic" }).click();
+    await p.getByRole("heading", { name: f.title }).waitFor();
+    const topicUrl = p.url();
+
+    const { page: d } = await person("doctor");
+    await signIn(d, f.doctor_email, f.password);
+    await d.goto(topicUrl);
+    await d.getByRole("heading", { name: f.title }).waitFor();
+    await d.getByLabel("Reply", { exact: true }).fill("Measure again after five minutes of rest. Above 140/90 on several days: book a visit.");
+    await d.getByRole("button", { name: "Post the reply" }).click();
+    await d.getByText("Clinician answer").waitFor();
+
+    await p.goto(`${topicUrl.split("#")[0]}#/forum`);
+    await p.goto(topicUrl);
+    await p.getByText("Clinician answer").waitFor();
+    await p.getByRole("button", { name: "Accept as the answer" }).click();
+    await p.getByText("Accepted answer").waitFor();
+    await screen(p, "forum-topic");
+
+    // The third distinct flag hides the spam reply at once.
+    const { page: fl } = await person("flagger");
+    await signIn(fl, f.flagger_email, f.password);
+    await fl.goto(`/#/forum/t/${f.spam_topic}`);
+    const spam = fl.getByRole("listitem").filter({ hasText: f.spam_text });
+    await spam.getByRole("button", { name: "Flag" }).click();
+    await spam.getByLabel("Why").selectOption("spam");
+    await spam.getByRole("button", { name: "Send to the moderators" }).click();
+    await fl.getByText("flagged by the community and is hidden").waitFor();
+    await screen(fl, "forum-flagged");
+
+    await s.getByRole("link", { name: "Review queue" }).click();
+    await s.getByRole("heading", { name: "Review queue" }).waitFor();
+    const item = s.getByRole("listitem").filter({ has: s.getByRole("heading", { name: f.spam_title }) });
+    await item.getByText("3 open flags").waitFor();
+    await screen(s, "forum-review-queue");
+    await item.getByLabel("Decision").selectOption("agree_hide");
+    await item.getByLabel("Reason (the author reads it)").fill("Advertising is not allowed here.");
+    await item.getByRole("button", { name: "Decide" }).click();
+    await item.waitFor({ state: "detached" });
+    await fl.reload();
+    await fl.getByText("A moderator hid this post.").waitFor();
+  },
 };

@@ -160,6 +160,18 @@ pub fn unique() -> String {
     format!("{nanos:x}{n}{}", std::process::id())
 }
 
+/// A word unique to this call, in letters only: for text a guard would read a run of digits in
+/// as a phone or record number (the forum's personal-information check).
+pub fn unique_word() -> String {
+    format!("zq{}", unique())
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => (b'g' + d as u8) as char,
+            None => c,
+        })
+        .collect()
+}
+
 /// An answer, read whole.
 #[derive(Debug)]
 pub struct Reply {

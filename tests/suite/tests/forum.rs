@@ -265,15 +265,8 @@ fn search_ranks_the_seeded_set_and_runs_on_fts5() {
     let doctor = new_user("doctor");
     let cat = category(&staff, "signed_in", true);
     let hidden = category(&staff, "signed_in", false);
-    // A word of this test's own, so other data never ranks among its results (letters only:
-    // a run of digits would look like a phone number to the guard).
-    let w: String = format!("zq{}", unique())
-        .chars()
-        .map(|c| match c.to_digit(10) {
-            Some(d) => (b'g' + d as u8) as char,
-            None => c,
-        })
-        .collect();
+    // A word of this test's own, so other data never ranks among its results.
+    let w = unique_word();
     let title = topic(
         &a,
         &cat,

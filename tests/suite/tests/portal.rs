@@ -256,3 +256,62 @@ fn staff_import_pharmacies_and_a_patient_finds_the_nearest_from_their_location()
         }),
     );
 }
+
+#[test]
+fn members_ask_clinicians_answer_and_a_flag_hides_spam_until_a_moderator_agrees_in_the_browser() {
+    let staff = new_user("staff");
+    let patient = new_patient();
+    let doctor = new_user("doctor");
+    let flagger = new_patient();
+    let k = unique_word();
+    // A category for the spam topic, made beforehand with two members' flags on its spam reply.
+    let slug = format!("spam-{k}");
+    let r = post(
+        "/api/forum/categories",
+        &json!({"name": format!("Spam corner {k}"), "slug": slug, "who_posts": "signed_in", "public": true}),
+        Some(&staff.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let asker = new_patient();
+    let spam_title = format!("Garlic and blood pressure {k}");
+    let r = post(
+        "/api/forum/topics",
+        &json!({"category": slug, "title": spam_title, "body": "Does garlic lower it?"}),
+        Some(&asker.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let spam_topic = r.json()["id"].as_str().unwrap().to_string();
+    let spammer = new_patient();
+    let spam_text = "Cheap pills without prescription, order today";
+    let r = post(
+        &format!("/api/forum/topics/{spam_topic}/replies"),
+        &json!({ "body": spam_text }),
+        Some(&spammer.access),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let spam = r.json()["id"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let u = new_patient();
+        let r = post(
+            &format!("/api/forum/posts/{spam}/flags"),
+            &json!({"reason": "spam"}),
+            Some(&u.access),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    run_flow(
+        "forum",
+        json!({
+            "staff_email": staff.email,
+            "patient_email": patient.email,
+            "doctor_email": doctor.email,
+            "flagger_email": flagger.email,
+            "password": PASSWORD,
+            "category_name": format!("Heart health {k}"),
+            "title": format!("Is 150/95 too high? {k}"),
+            "spam_topic": spam_topic,
+            "spam_title": spam_title,
+            "spam_text": spam_text,
+        }),
+    );
+}
