@@ -10,10 +10,13 @@
 //! locator: the nearest 10 open pharmacies beside the plain route, at 1,000 to 100,000 (or
 //! 1,000,000) pharmacies over a country.
 //!
+//! forum: a topic page and search with 100,000 posts beside the plain route.
+//!
 //! diagnosis: requests/s and latency percentiles of `POST /api/diagnosis/heart` (PREVENT, PCE)
 //! beside `GET /api/diagnosis/health` — the same component, instantiated the same way, doing no
 //! model work — and the native tract time per evaluation.
 
+mod forum;
 mod lists;
 mod locator;
 mod mail;
@@ -805,5 +808,8 @@ fn main() {
     }
     if all || which.iter().any(|w| w == "locator") {
         locator::run();
+    }
+    if all || which.iter().any(|w| w == "forum") {
+        forum::run();
     }
 }

@@ -125,6 +125,35 @@ function NewCategory({ onDone }) {
   </form>`;
 }
 
+/** The name the forum shows for the signed-in member (their real name is never shown unless
+ * they choose it). */
+function MyName() {
+  const t = S.forum;
+  const [me, error, reload] = useLoad(() => get("/api/forum/me"), []);
+  const [name, setName] = useState(null);
+  const [saveError, setSaveError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  if (!me) return html`<${ErrorNote} error=${error} strings=${S.common} />`;
+  const save = async (ev) => {
+    ev.preventDefault();
+    setSaveError(null);
+    setSaved(false);
+    try {
+      await put("/api/forum/me", { display_name: name ?? me.display_name });
+      setSaved(true);
+      reload();
+    } catch (e) {
+      setSaveError(e);
+    }
+  };
+  return html`<form class="inline" onSubmit=${save} aria-label=${t.yourName}>
+    <${Field} label=${t.yourName} name="display_name" value=${name ?? me.display_name} error=${saveError?.fields?.display_name}
+      hint=${me.silenced_until ? t.silenced(dateTime(me.silenced_until), me.silence_reason) : t.nameHint} onInput=${(e) => setName(e.currentTarget.value)} />
+    <button type="submit" class="secondary">${t.saveName}</button>
+    ${saved && html`<span role="status">${t.saved}</span>`}
+  </form>`;
+}
+
 /** `#/forum`: categories, the topic list, search. */
 export function Forum({ query, go }) {
   const t = S.forum;
@@ -144,6 +173,7 @@ export function Forum({ query, go }) {
       <${Field} label=${t.search} name="q" type="search" value=${q} onInput=${(e) => setQ(e.currentTarget.value)} />
       <button type="submit">${t.searchButton}</button>
     </form>
+    ${user && html`<${MyName} />`}
     ${user && html`<p><a class="button" href=${withQuery("#/forum/new", { category: query.category })}>${t.newTopic}</a>
       ${isModerator(user) && html` <a href="#/forum/review">${t.reviewQueue}</a>`}</p>`}
     <${ErrorNote} error=${catsError || error} strings=${S.common} />

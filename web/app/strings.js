@@ -657,4 +657,9 @@ export const forum = {
   },
   reasonForAuthor: "Reason (the author reads it)",
   silenceDays: "Also silence the author for (days)",
+  yourName: "Your name in the forum",
+  nameHint: "Others see this name, not the one on your account.",
+  saveName: "Save the name",
+  saved: "Saved.",
+  silenced: (until, reason) => `A moderator silenced you until ${until}: ${reason}`,
 };

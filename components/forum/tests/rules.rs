@@ -933,6 +933,23 @@ fn search_ranks_a_title_match_first_and_shows_only_what_the_reader_may_read() {
     );
     let r = app.get(ANON, "/api/forum/search?q=%22%28%29");
     assert_eq!(r.fields(), ["q"]);
+    // Better matches the reader may not see (more than the first window of the index) do not
+    // crowd out the ones they may.
+    for n in 0..100 {
+        app.topic(
+            staff(),
+            "members",
+            &format!("Statins statins {n}"),
+            "statins statins statins",
+        );
+    }
+    let (ids, _) = ranked(&app, ANON, "statins");
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert_eq!(
+        ranked(&app, p(OTHER), "statins").0.len(),
+        20,
+        "a full page for members"
+    );
 }
 
 #[test]
