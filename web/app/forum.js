@@ -154,6 +154,17 @@ function MyName() {
   </form>`;
 }
 
+/** What moderators did about the member's posts and account, with their reasons. */
+function MyModeration() {
+  const t = S.forum;
+  const [page] = useLoad(() => get("/api/forum/me/actions?limit=10"), []);
+  if (!page || page.items.length === 0) return null;
+  return html`<section aria-labelledby="h-my-moderation">
+    <h2 id="h-my-moderation">${t.aboutYou}</h2>
+    <ul>${page.items.map((a) => html`<li key=${a.id}>${dateTime(a.created_at)}: ${t.actions[a.kind] || a.kind}${a.topic_title ? ` (“${a.topic_title}”)` : ""} — ${a.reason}</li>`)}</ul>
+  </section>`;
+}
+
 /** `#/forum`: categories, the topic list, search. */
 export function Forum({ query, go }) {
   const t = S.forum;
@@ -187,6 +198,7 @@ export function Forum({ query, go }) {
     </nav>
     ${page === undefined && !error && html`<${Loading} text=${S.common.loading} />`}
     ${page && html`<${TopicList} items=${page.items} />`}
+    ${user && html`<${MyModeration} />`}
     ${isModerator(user) && html`<h2>${t.newCategory}</h2><${NewCategory} onDone=${reloadCats} />`}
   </section>`;
 }

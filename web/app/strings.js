@@ -662,4 +662,18 @@ export const forum = {
   saveName: "Save the name",
   saved: "Saved.",
   silenced: (until, reason) => `A moderator silenced you until ${until}: ${reason}`,
+  aboutYou: "What moderators did about your posts",
+  actions: {
+    agree_hide: "A post of yours was hidden after members flagged it",
+    agree_delete: "A post of yours was deleted after members flagged it",
+    disagree: "Flags on a post of yours were dismissed",
+    ignore: "Flags on a post of yours were closed",
+    hide: "A post of yours was hidden",
+    restore: "A post of yours was shown again",
+    delete: "A post of yours was deleted",
+    silence: "You were silenced",
+    unsilence: "Your silence was lifted",
+    trust: "Your new-member limits were lifted",
+    untrust: "Your new-member limits apply again",
+  },
 };

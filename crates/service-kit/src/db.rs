@@ -272,10 +272,23 @@ pub trait Db {
 }
 
 /// Whether a statement may write, so that a connection's [`PER_CONNECTION`] settings must be
-/// in place before it runs. Conservative: anything that is not a plain `SELECT` may.
+/// in place before it runs. Conservative: anything but a plain `SELECT`, or a `WITH … SELECT`
+/// that names no writing keyword, may. (A read taken for a write costs one pragma; the
+/// reverse would only leave that connection at SQLite's default `synchronous`.)
 pub fn may_write(sql: &str) -> bool {
-    let head = sql.trim_start().get(..6).unwrap_or("");
-    !head.eq_ignore_ascii_case("select")
+    let sql = sql.trim_start();
+    let head = sql.get(..6).unwrap_or("");
+    if head.eq_ignore_ascii_case("select") {
+        return false;
+    }
+    if !sql.get(..4).unwrap_or("").eq_ignore_ascii_case("with") {
+        return true;
+    }
+    sql.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
+        ["insert", "update", "delete", "replace"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+    })
 }
 
 #[cfg(feature = "native")]
@@ -361,9 +374,11 @@ mod tests {
     fn only_a_plain_select_is_taken_for_a_read() {
         assert!(!may_write("SELECT 1"));
         assert!(!may_write("  select id FROM t"));
+        assert!(!may_write("WITH hit AS (SELECT 1 AS x) SELECT x FROM hit"));
         for w in [
             "INSERT INTO t VALUES (1)",
             "WITH x AS (SELECT 1) DELETE FROM t",
+            "with x as (select 1) insert into t select * from x",
             "BEGIN IMMEDIATE",
             "UPDATE t SET a = 1",
             "PRAGMA journal_mode = WAL",
