@@ -160,7 +160,7 @@ fn seed(db: &rusqlite::Connection, category: &str, run: &str) -> Vec<String> {
                 )
             };
             let title = text(&mut rng, 6, false);
-            let body = text(&mut rng, 30, n % 10_000 == 0);
+            let body = text(&mut rng, 30, n.is_multiple_of(10_000));
             n += 1;
             topic
                 .execute((
@@ -174,7 +174,7 @@ fn seed(db: &rusqlite::Connection, category: &str, run: &str) -> Vec<String> {
                 .unwrap();
             for i in 2..=POSTS_PER_TOPIC {
                 let words = 20 + rng.below(40);
-                let body = text(&mut rng, words, n % 10_000 == 0);
+                let body = text(&mut rng, words, n.is_multiple_of(10_000));
                 n += 1;
                 let clinician = rng.below(10) == 0;
                 reply

@@ -59,10 +59,19 @@ fn slugify(s: &str) -> String {
     out.trim_end_matches('-').chars().take(60).collect()
 }
 
+/// A category as it is stored: every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub who_posts: WhoPosts,
+    pub public: bool,
+    pub position: i64,
+}
+
 /// A valid category, or every field that is wrong.
-pub fn validate(
-    input: Input,
-) -> Result<(String, String, String, WhoPosts, bool, i64), Vec<FieldError>> {
+pub fn validate(input: Input) -> Result<Draft, Vec<FieldError>> {
     let mut errors = Vec::new();
     let name = match input.name.as_deref().map(|n| NAME.clean(n)) {
         Some(Ok(n)) => n,
@@ -114,7 +123,14 @@ pub fn validate(
         errors.push(FieldError::new("position", "must be from 0 to 10000"));
     }
     if errors.is_empty() {
-        Ok((name, slug, description, who, public, position))
+        Ok(Draft {
+            name,
+            slug,
+            description,
+            who_posts: who,
+            public,
+            position,
+        })
     } else {
         Err(errors)
     }
@@ -139,8 +155,7 @@ pub fn from_row(r: &Row) -> Result<Category, Problem> {
 }
 
 pub fn create(db: &dyn Db, input: Input, by: &str, now: Timestamp) -> Result<Category, Problem> {
-    let (name, slug, description, who, public, position) =
-        validate(input).map_err(Problem::validation)?;
+    let d = validate(input).map_err(Problem::validation)?;
     let id = service_kit::new_id(now);
     let rows = db
         .execute(
@@ -151,12 +166,12 @@ pub fn create(db: &dyn Db, input: Input, by: &str, now: Timestamp) -> Result<Cat
             ),
             params![
                 id,
-                slug,
-                name,
-                description,
-                who.as_ref(),
-                public,
-                position,
+                d.slug,
+                d.name,
+                d.description,
+                d.who_posts.as_ref(),
+                d.public,
+                d.position,
                 by,
                 crate::stamp(now)
             ],

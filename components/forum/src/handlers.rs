@@ -192,14 +192,14 @@ pub fn topic(req: &Request, ctx: &Ctx, id: &str) -> Reply {
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this topic issued"))?,
     };
-    let (topic, posts, next) = reading::topic(ctx.db, &viewer(ctx), id, after, page.limit as i64)?
+    let found = reading::topic(ctx.db, &viewer(ctx), id, after, page.limit as i64)?
         .ok_or_else(|| Problem::not_found("no such topic"))?;
     Ok(json(
         StatusCode::OK,
         &json!({
-            "topic": topic,
-            "posts": posts,
-            "next_cursor": next.map(|n| encode_cursor(&format!("p|{n}"))),
+            "topic": found.topic,
+            "posts": found.posts,
+            "next_cursor": found.next.map(|n| encode_cursor(&format!("p|{n}"))),
         }),
     ))
 }
@@ -209,7 +209,7 @@ pub fn history(ctx: &Ctx, id: &str) -> Reply {
     // Readable where the post is: through its topic's page.
     let v = viewer(ctx);
     let shown = reading::topic(ctx.db, &v, &p.topic_id, p.number - 1, 1)?
-        .and_then(|(_, posts, _)| posts.into_iter().next())
+        .and_then(|page| page.posts.into_iter().next())
         .filter(|post| !post["html"].is_null())
         .ok_or_else(|| Problem::not_found("no such post"))?;
     Ok(json(
@@ -415,16 +415,13 @@ pub fn edit(req: &Request, ctx: &Ctx, id: &str) -> Reply {
         input.personal_information_confirmed,
         ctx.now,
     )?;
-    let version = posting::edit(
-        ctx.db,
-        &ctx.policy,
-        &w,
+    let edit = posting::Edit {
         id,
         seen,
-        title.as_deref(),
-        &body,
-        ctx.now,
-    )?;
+        title: title.as_deref(),
+        body: &body,
+    };
+    let version = posting::edit(ctx.db, &ctx.policy, &w, edit, ctx.now)?;
     Ok(json(
         StatusCode::OK,
         &json!({ "id": id, "version": version, "html": body.rendered.html }),

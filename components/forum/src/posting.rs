@@ -328,6 +328,16 @@ pub fn post(db: &dyn Db, id: &str) -> Result<Option<Post>, Problem> {
         .transpose()
 }
 
+/// An edit: which post, at the version the writer saw, and its new text.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    pub id: &'a str,
+    pub seen: i64,
+    /// The opening post's new title, if it changes.
+    pub title: Option<&'a str>,
+    pub body: &'a Draft,
+}
+
 /// Edits a post the writer wrote (or any, for a moderator) at the version they saw. The
 /// opening post's edit goes through its topic, so title and body change in one statement.
 /// Returns the new version.
@@ -335,12 +345,15 @@ pub fn edit(
     db: &dyn Db,
     policy: &Policy,
     w: &Writer,
-    id: &str,
-    seen: i64,
-    title: Option<&str>,
-    body: &Draft,
+    e: Edit,
     now: Timestamp,
 ) -> Result<i64, Problem> {
+    let Edit {
+        id,
+        seen,
+        title,
+        body,
+    } = e;
     let p = post(db, id)?.ok_or_else(|| Problem::not_found("no such post"))?;
     let staff = trust::moderator(w.role);
     if p.author_id != w.id && !staff {

@@ -189,6 +189,14 @@ fn post_view(r: &Row, viewer: &Viewer, accepted: Option<&str>) -> Result<Value, 
     }))
 }
 
+/// A topic, a page of its posts, and the number of the last one shown when more follow.
+#[derive(Debug, Clone)]
+pub struct TopicPage {
+    pub topic: Value,
+    pub posts: Vec<Value>,
+    pub next: Option<i64>,
+}
+
 /// A topic and a page of its posts after post number `after`, in one statement. `None`: no
 /// such topic for this reader. `Err` 401 for a members-only category read anonymously.
 pub fn topic(
@@ -197,7 +205,7 @@ pub fn topic(
     id: &str,
     after: i64,
     limit: i64,
-) -> Result<Option<(Value, Vec<Value>, Option<i64>)>, Problem> {
+) -> Result<Option<TopicPage>, Problem> {
     if !service_kit::could_be_id(id) {
         return Ok(None);
     }
@@ -263,5 +271,5 @@ pub fn topic(
     posts.truncate(limit as usize);
     numbers.truncate(limit as usize);
     let next = if more { numbers.last().copied() } else { None };
-    Ok(Some((topic, posts, next)))
+    Ok(Some(TopicPage { topic, posts, next }))
 }
