@@ -720,6 +720,34 @@ mod tests {
     }
 
     #[test]
+    fn forum_news_names_the_topic_and_who_escaped_and_is_optional() {
+        let data = json!({"topic_id": "t1", "topic_title": "Is <b>150/95</b> high?", "by_name": "Dr & Co"});
+        let r = fill(Template::ForumReply, data.clone())
+            .unwrap()
+            .render(&brand());
+        assert_eq!(r.subject, "New reply: Is <b>150/95</b> high?");
+        assert!(
+            r.html
+                .contains("Dr &amp; Co replied in “Is &lt;b&gt;150/95&lt;/b&gt; high?”"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.link.as_deref(), Some("#/forum/t/t1"));
+        let r = fill(Template::ForumAnswerAccepted, data.clone())
+            .unwrap()
+            .render(&brand());
+        assert!(r.subject.starts_with("Your answer was accepted"));
+        assert!(!Template::ForumReply.essential() && !Template::ForumAnswerAccepted.essential());
+        assert!(Template::ForumReply.why_optional().contains("forum"));
+        let mut more = data;
+        more["body"] = json!("the reply's text");
+        assert!(
+            fill(Template::ForumReply, more).is_err(),
+            "no room for a post's text"
+        );
+    }
+
+    #[test]
     fn only_reminders_can_be_unsubscribed_from() {
         assert!(!Template::AppointmentReminder.essential());
         assert!(Template::PasswordReset.essential());
