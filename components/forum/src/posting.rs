@@ -255,17 +255,8 @@ fn refusal(
             return Ok(p);
         }
         if s.level(w.role, policy, now) == Level::New {
-            if r.images > 0 {
-                return Ok(new_member("body", "new members cannot include images yet"));
-            }
-            if r.links as i64 > policy.new_links_per_post {
-                return Ok(new_member(
-                    "body",
-                    &format!(
-                        "new members may include at most {} links in a post",
-                        policy.new_links_per_post
-                    ),
-                ));
+            if let Err(p) = new_members_media(r, policy) {
+                return Ok(p);
             }
             if count(now - SignedDuration::from_hours(24))? >= policy.new_posts_per_day {
                 let mut p = Problem::too_many_requests(3600);
@@ -282,6 +273,23 @@ fn refusal(
         ))
     };
     explain().unwrap_or_else(|p| p)
+}
+
+/// A new member's post: no images, at most so many links.
+fn new_members_media(r: &Rendered, policy: &Policy) -> Result<(), Problem> {
+    if r.images > 0 {
+        return Err(new_member("body", "new members cannot include images yet"));
+    }
+    if r.links as i64 > policy.new_links_per_post {
+        return Err(new_member(
+            "body",
+            &format!(
+                "new members may include at most {} links in a post",
+                policy.new_links_per_post
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn new_member(field: &str, message: &str) -> Problem {
@@ -377,57 +385,36 @@ pub fn edit(
         ));
     }
     if s.level(w.role, policy, now) == Level::New {
-        if body.rendered.images > 0 {
-            return Err(new_member("body", "new members cannot include images yet"));
-        }
-        if body.rendered.links as i64 > policy.new_links_per_post {
-            return Err(new_member(
-                "body",
-                &format!(
-                    "new members may include at most {} links in a post",
-                    policy.new_links_per_post
-                ),
-            ));
-        }
+        new_members_media(&body.rendered, policy)?;
     }
     let r = &body.rendered;
-    let rows = if p.number == 1 {
-        db.execute(
-            "UPDATE forum_topics SET title = COALESCE(?9, title), opening_md = ?1, \
-               opening_html = ?2, opening_text = ?3, opening_at = ?4, opening_by = ?5 \
-             WHERE id = (SELECT topic_id FROM forum_posts WHERE id = ?6 AND number = 1 \
-                         AND version = ?7 AND status <> 'deleted' AND (author_id = ?5 OR ?8)) \
-             RETURNING id",
-            params![
-                body.md.as_str(),
-                r.html.as_str(),
-                r.text.as_str(),
-                crate::stamp(now),
-                w.id.as_str(),
-                id,
-                seen,
-                staff,
-                title
-            ],
-        )?
+    // One parameter list for both: a reply's statement only checks it has no title.
+    let sql = if p.number == 1 {
+        "UPDATE forum_topics SET title = COALESCE(?9, title), opening_md = ?1, \
+           opening_html = ?2, opening_text = ?3, opening_at = ?4, opening_by = ?5 \
+         WHERE id = (SELECT topic_id FROM forum_posts WHERE id = ?6 AND number = 1 \
+                     AND version = ?7 AND status <> 'deleted' AND (author_id = ?5 OR ?8)) \
+         RETURNING id"
     } else {
-        db.execute(
-            "UPDATE forum_posts SET body_md = ?1, body_html = ?2, body_text = ?3, \
-               version = version + 1, edited_at = ?4, edited_by = ?5 \
-             WHERE id = ?6 AND number > 1 AND version = ?7 AND status <> 'deleted' \
-               AND (author_id = ?5 OR ?8) RETURNING id",
-            params![
-                body.md.as_str(),
-                r.html.as_str(),
-                r.text.as_str(),
-                crate::stamp(now),
-                w.id.as_str(),
-                id,
-                seen,
-                staff
-            ],
-        )?
+        "UPDATE forum_posts SET body_md = ?1, body_html = ?2, body_text = ?3, \
+           version = version + 1, edited_at = ?4, edited_by = ?5 \
+         WHERE id = ?6 AND number > 1 AND version = ?7 AND status <> 'deleted' \
+           AND (author_id = ?5 OR ?8) AND ?9 IS NULL RETURNING id"
     };
+    let rows = db.execute(
+        sql,
+        params![
+            body.md.as_str(),
+            r.html.as_str(),
+            r.text.as_str(),
+            crate::stamp(now),
+            w.id.as_str(),
+            id,
+            seen,
+            staff,
+            title
+        ],
+    )?;
     if rows.is_empty() {
         return Err(Problem::conflict(
             "stale-version",

@@ -4,7 +4,6 @@
 use crate::{trust::Policy, Ctx, Forum, MIGRATIONS};
 use service_kit::http::Request;
 use service_kit::migrate;
-use service_kit::principal::Principal;
 use service_kit::spin::{send_to_mail, Kit};
 use service_kit::Problem;
 
@@ -14,12 +13,7 @@ impl service_kit::spin::SpinService for Forum {
         route: &'static str,
         kit: &'a Kit,
     ) -> Result<Ctx<'a>, Problem> {
-        // A public read without a token verifies nothing and reads no key cache.
-        let principal = if crate::public(req.method(), route) && !Principal::has_token(req) {
-            Principal::Anonymous
-        } else {
-            kit.authenticate(req).await?.0
-        };
+        let principal = kit.caller(req, crate::public(req.method(), route)).await?;
         let writes = req.method() != http::Method::GET;
         Ok(Ctx {
             db: kit.db()?,

@@ -5,7 +5,6 @@
 
 use forum::trust::Policy;
 use forum::Ctx;
-use http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use service_kit::db::{query_plan, Db, SqliteDb};
@@ -33,30 +32,8 @@ fn doctor() -> Who<'static> {
     Some((DOCTOR, Role::Doctor))
 }
 
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Reply {
-    fn kind(&self) -> String {
-        self.body["type"]
-            .as_str()
-            .unwrap_or("")
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-    fn fields(&self) -> Vec<String> {
-        self.body["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| e["field"].as_str().unwrap().to_string())
-            .collect()
-    }
-}
+/// An answer as a client reads it.
+use service_kit::testing::Answer as Reply;
 
 struct App {
     db: SqliteDb,
@@ -101,10 +78,7 @@ impl App {
             policy: self.policy.clone(),
             verified_email_required: false,
         };
-        let resp = forum::handle(&req, &ctx);
-        let status = resp.status();
-        let body = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
-        Reply { status, body }
+        Reply::of(&forum::handle(&req, &ctx))
     }
 
     fn get(&self, who: Who, path: &str) -> Reply {

@@ -3,7 +3,6 @@
 
 use crate::{Ctx, Locator, Map, IMPORTS, IMPORT_BODY_LIMIT};
 use service_kit::http::Request;
-use service_kit::principal::Principal;
 use service_kit::spin::Kit;
 use service_kit::Problem;
 
@@ -21,13 +20,7 @@ impl service_kit::spin::SpinService for Locator {
         route: &'static str,
         kit: &'a Kit,
     ) -> Result<Ctx<'a>, Problem> {
-        // A public read without a token verifies nothing and reads no key cache: the search
-        // is the hot path, and an anonymous caller has nothing to revoke.
-        let principal = if crate::public(req.method(), route) && !Principal::has_token(req) {
-            Principal::Anonymous
-        } else {
-            kit.authenticate(req).await?.0
-        };
+        let principal = kit.caller(req, crate::public(req.method(), route)).await?;
         Ok(Ctx {
             db: kit.db()?,
             principal,

@@ -29,30 +29,8 @@ struct App {
     pharmacy: RefCell<Option<String>>,
 }
 
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Reply {
-    fn kind(&self) -> String {
-        self.body["type"]
-            .as_str()
-            .unwrap_or("")
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-    fn fields(&self) -> Vec<String> {
-        self.body["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|e| e["field"].as_str().unwrap().to_string())
-            .collect()
-    }
-}
+/// An answer as a client reads it.
+use service_kit::testing::Answer as Reply;
 
 const DR: (&str, Role) = (DOCTOR, Role::Doctor);
 const ME: (&str, Role) = (PATIENT, Role::Patient);
@@ -123,12 +101,7 @@ impl App {
                 .then(|| self.pharmacy.borrow().clone())
                 .flatten(),
         };
-        let resp = prescriptions::handle(&req, &ctx);
-        let (parts, bytes) = resp.into_parts();
-        Reply {
-            status: parts.status,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
+        Reply::of(&prescriptions::handle(&req, &ctx))
     }
 
     /// Issues a prescription for PATIENT and returns it.

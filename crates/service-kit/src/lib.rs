@@ -21,6 +21,8 @@ pub mod problem;
 pub mod revocation;
 pub mod router;
 pub mod signed;
+#[cfg(feature = "native")]
+pub mod testing;
 pub mod text;
 pub mod time;
 pub mod token;

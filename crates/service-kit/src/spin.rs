@@ -588,6 +588,22 @@ impl Kit {
         authenticate(req, &self.kv, self.service, self.now.as_second()).await
     }
 
+    /// Who is calling a route: anonymous on a `public` one that came without a token (which
+    /// verifies nothing and reads no key cache: public reads are the hot path, and an
+    /// anonymous caller has nothing to revoke), else the verified user ([`Kit::authenticate`]).
+    pub async fn caller(
+        &self,
+        req: &Request,
+        public: bool,
+    ) -> Result<crate::principal::Principal, Problem> {
+        use crate::principal::Principal;
+        if public && !Principal::has_token(req) {
+            Ok(Principal::Anonymous)
+        } else {
+            Ok(self.authenticate(req).await?.0)
+        }
+    }
+
     /// The access-log writer for this request's caller.
     pub fn recorder(&self, principal: &crate::principal::Principal) -> crate::audit::Recorder {
         crate::audit::Recorder::for_principal(self.service, self.now, principal)
