@@ -555,11 +555,17 @@ export const flows = {
 
     const { page: d } = await person("doctor");
     await signIn(d, f.doctor_email, f.password);
+    // The doctor chooses the name the forum shows (members are "Member …" until they do).
+    await d.getByRole("link", { name: "Forum" }).click();
+    await d.getByLabel("Your name in the forum").fill("Dr. Ada Weiss");
+    await d.getByRole("button", { name: "Save the name" }).click();
+    await d.getByText("Saved.").waitFor();
     await d.goto(topicUrl);
     await d.getByRole("heading", { name: f.title }).waitFor();
     await d.getByLabel("Reply", { exact: true }).fill("Measure again after five minutes of rest. Above 140/90 on several days: book a visit.");
     await d.getByRole("button", { name: "Post the reply" }).click();
     await d.getByText("Clinician answer").waitFor();
+    await d.getByText("Dr. Ada Weiss").waitFor();
 
     await p.goto(`${topicUrl.split("#")[0]}#/forum`);
     await p.goto(topicUrl);

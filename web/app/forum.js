@@ -146,7 +146,7 @@ function MyName() {
       setSaveError(e);
     }
   };
-  return html`<form class="inline" onSubmit=${save} aria-label=${t.yourName}>
+  return html`<form class="inline" onSubmit=${save}>
     <${Field} label=${t.yourName} name="display_name" value=${name ?? me.display_name} error=${saveError?.fields?.display_name}
       hint=${me.silenced_until ? t.silenced(dateTime(me.silenced_until), me.silence_reason) : t.nameHint} onInput=${(e) => setName(e.currentTarget.value)} />
     <button type="submit" class="secondary">${t.saveName}</button>
