@@ -134,6 +134,15 @@ pub fn public(method: &http::Method, route: &str) -> bool {
         )
 }
 
+/// Whether a route's changes queue news for mail (a reply, an accepted answer): the ones after
+/// which forum relays its outbox.
+pub fn queues_news(route: &str) -> bool {
+    matches!(
+        route,
+        "/api/forum/topics/{id}/replies" | "/api/forum/topics/{id}/accepted"
+    )
+}
+
 /// Instants as the forum stores them: RFC 3339 to the second, always the same width, so that
 /// text order is time order in SQL (`created_at > ?`).
 pub fn stamp(t: Timestamp) -> String {

@@ -51,6 +51,7 @@ pub fn flag(
          JOIN forum_topics AS t ON t.id = p.topic_id \
          JOIN forum_categories AS c ON c.id = t.category_id \
          WHERE p.id = ?2 AND p.status <> 'deleted' AND p.author_id <> ?3 AND (?9 OR c.public = 1) \
+           AND NOT EXISTS (SELECT 1 FROM forum_members WHERE user_id = ?3 AND silenced_until > ?7) \
            AND (SELECT count(*) FROM forum_flags WHERE flagger_id = ?3 AND created_at > ?8) < ?10 \
          ON CONFLICT (post_id, flagger_id) DO NOTHING RETURNING id",
         params![
@@ -80,18 +81,27 @@ pub fn why_not_flagged(
     let rows = db.execute(
         "SELECT p.author_id, p.status, \
            EXISTS (SELECT 1 FROM forum_flags WHERE post_id = p.id AND flagger_id = ?2) AS flagged, \
-           (SELECT count(*) FROM forum_flags WHERE flagger_id = ?2 AND created_at > ?3) AS recent \
+           (SELECT count(*) FROM forum_flags WHERE flagger_id = ?2 AND created_at > ?3) AS recent, \
+           EXISTS (SELECT 1 FROM forum_members WHERE user_id = ?2 AND silenced_until > ?4) AS silenced \
          FROM forum_posts AS p WHERE p.id = ?1",
         params![
             post,
             user,
-            crate::stamp(now - SignedDuration::from_hours(1))
+            crate::stamp(now - SignedDuration::from_hours(1)),
+            crate::stamp(now)
         ],
     )?;
     let Some(r) = rows.first() else {
         return Ok(Problem::not_found("no such post"));
     };
-    Ok(if r.get::<bool>("flagged")? {
+    Ok(if r.get::<bool>("silenced")? {
+        Problem::new(
+            http::StatusCode::FORBIDDEN,
+            "silenced",
+            "Silenced",
+            "a moderator silenced you: you cannot flag posts now",
+        )
+    } else if r.get::<bool>("flagged")? {
         Problem::conflict("already-flagged", "you flagged this post already")
     } else if r.get::<String>("author_id")? == user {
         Problem::conflict("own-post", "you cannot flag your own post")

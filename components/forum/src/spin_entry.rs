@@ -19,8 +19,9 @@ impl service_kit::spin::SpinService for Forum {
             db: kit.db()?,
             principal,
             now: kit.now,
-            // The variables are read only where a rule needs them.
-            policy: if writes {
+            // The variables are read only where a rule needs them: writes, and the member's own
+            // standing (their level and limits).
+            policy: if writes || route.starts_with("/api/forum/me") {
                 Policy::from_vars(kit.vars())
             } else {
                 Policy::default()
@@ -30,10 +31,11 @@ impl service_kit::spin::SpinService for Forum {
         })
     }
 
-    /// After a reply or an accepted answer, tells the people following (and whatever a failed
-    /// relay left).
-    async fn after(req: &Request, _route: &'static str, status: http::StatusCode, kit: &Kit) {
-        if req.method() == http::Method::GET || !status.is_success() {
+    /// After a reply or an accepted answer — the changes that queue news — tells the people
+    /// following (and whatever a failed relay left). Likes, flags and edits queue none, so
+    /// they spend no statement on it.
+    async fn after(req: &Request, route: &'static str, status: http::StatusCode, kit: &Kit) {
+        if req.method() == http::Method::GET || !status.is_success() || !crate::queues_news(route) {
             return;
         }
         if let Err(p) = relay_to_mail(kit).await {

@@ -441,6 +441,9 @@ fn distinct_flags_hide_a_post_at_the_threshold_until_a_moderator_decides() {
         app.get(p(OTHER), "/api/forum/me").body["silence_reason"],
         "Dangerous advice about medication."
     );
+    // Silenced members flag nothing either (flags are a way to speak, and to harass).
+    let f = app.flag(p(OTHER), &t, "spam");
+    assert_eq!((f.status.as_u16(), f.kind().as_str()), (403, "silenced"));
     // The author reads every action on them, with its reason, and never who flagged or decided.
     let log = app.get(p(OTHER), "/api/forum/me/actions");
     let kinds: Vec<&str> = log.body["items"]
