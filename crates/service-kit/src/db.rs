@@ -123,6 +123,12 @@ impl DbError {
         }
     }
 
+    /// The statement met a schema older than it expects: a table or a column it names is not
+    /// there (a database replaced by an older or empty one).
+    pub fn is_schema_behind(&self) -> bool {
+        matches!(self, DbError::Other(m) if m.contains("no such table") || m.contains("no such column"))
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         self.unique_violation().is_some()
     }

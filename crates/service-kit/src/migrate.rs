@@ -106,9 +106,14 @@ pub fn apply(
     apply_now(db, service, migrations)
 }
 
+/// The version `migrations` bring a schema to.
+pub fn latest(migrations: &[Migration]) -> i64 {
+    migrations.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// [`apply`], now.
 pub fn apply_now(db: &dyn Db, service: &str, migrations: &[Migration]) -> Result<(), DbError> {
-    let latest = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    let latest = latest(migrations);
     match current_version(db, service) {
         Ok(v) if v >= latest => return Ok(()),
         Ok(_) => {}

@@ -105,6 +105,8 @@ async fn send(out: ResponseOutparam, response: Response) {
     }
 }
 
+type Migrations = (&'static str, &'static [crate::migrate::Migration]);
+
 /// A Spin SQLite database label behind the `Db` trait: one connection, this request's.
 pub struct SpinDb {
     conn: sqlite::Connection,
@@ -112,7 +114,18 @@ pub struct SpinDb {
     /// may write, so a request that only reads spends no call on it.
     set_up: std::cell::Cell<bool>,
     /// Migrations to apply before the first statement ([`Db::defer_migrations`]).
-    pending: std::cell::Cell<Option<(&'static str, &'static [crate::migrate::Migration])>>,
+    pending: std::cell::Cell<Option<Migrations>>,
+    /// The service's own store, which remembers the schema version this database reached
+    /// ([`SpinDb::remembered`]).
+    kv: Option<std::rc::Rc<SpinKv>>,
+    /// Migrations left unchecked because the store remembered them applied: a statement that
+    /// finds the schema behind (a database replaced under the store) checks them after all.
+    trusted: std::cell::Cell<Option<Migrations>>,
+}
+
+/// The key under which a service's store remembers its database's schema version.
+fn schema_key(service: &str) -> String {
+    format!("schema-version:{service}")
 }
 
 impl SpinDb {
@@ -122,8 +135,38 @@ impl SpinDb {
                 conn,
                 set_up: std::cell::Cell::new(false),
                 pending: std::cell::Cell::new(None),
+                kv: None,
+                trusted: std::cell::Cell::new(None),
             })
             .map_err(|e| Problem::internal(format!("opening database label {label}: {e:?}")))
+    }
+
+    /// Remembers schema versions in `kv` (the service's own store), so that a request whose
+    /// database is already up to date spends a key-value read on knowing it instead of a
+    /// statement on its fresh connection (issue 13: the check was one of a read's two).
+    pub fn remembering_in(mut self, kv: std::rc::Rc<SpinKv>) -> Self {
+        self.kv = Some(kv);
+        self
+    }
+
+    /// The version the store remembers for `service` (0 when it has none, or no store).
+    fn remembered(&self, service: &str) -> i64 {
+        self.kv
+            .as_ref()
+            .and_then(|kv| kv.get(&schema_key(service)).ok().flatten())
+            .and_then(|v| String::from_utf8(v).ok()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Applies `migrations` now and remembers the version reached (best effort: without the
+    /// note the next request checks again).
+    fn migrate(&self, (service, migrations): Migrations) -> Result<(), DbError> {
+        crate::migrate::apply_now(self, service, migrations)?;
+        if let Some(kv) = &self.kv {
+            let latest = crate::migrate::latest(migrations);
+            let _ = kv.set(&schema_key(service), latest.to_string().as_bytes());
+        }
+        Ok(())
     }
 
     /// Best effort: a remote backend (libSQL) manages its own durability and may refuse it.
@@ -148,9 +191,29 @@ impl Db for SpinDb {
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
         // Taken first: the migrations' own statements come back through here.
-        if let Some((service, migrations)) = self.pending.take() {
-            crate::migrate::apply_now(self, service, migrations)?;
+        if let Some(pending) = self.pending.take() {
+            if self.remembered(pending.0) >= crate::migrate::latest(pending.1) {
+                self.trusted.set(Some(pending));
+            } else {
+                self.migrate(pending)?;
+            }
         }
+        match self.run(sql, params) {
+            Err(e) if e.is_schema_behind() => match self.trusted.take() {
+                Some(trusted) => {
+                    self.migrate(trusted)?;
+                    self.run(sql, params)
+                }
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+}
+
+impl SpinDb {
+    /// One statement on the connection.
+    fn run(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
         if crate::db::may_write(sql) {
             self.set_up();
         }
@@ -554,7 +617,7 @@ pub struct Kit {
     pub service: &'static str,
     pub now: jiff::Timestamp,
     db: std::cell::OnceCell<SpinDb>,
-    kv: SpinKv,
+    kv: std::rc::Rc<SpinKv>,
 }
 
 impl Kit {
@@ -563,7 +626,7 @@ impl Kit {
             service,
             now: jiff::Timestamp::now(),
             db: std::cell::OnceCell::new(),
-            kv: SpinKv::new(service),
+            kv: std::rc::Rc::new(SpinKv::new(service)),
         }
     }
 
@@ -572,7 +635,7 @@ impl Kit {
         if let Some(db) = self.db.get() {
             return Ok(db);
         }
-        let db = SpinDb::open(self.service)?;
+        let db = SpinDb::open(self.service)?.remembering_in(self.kv.clone());
         Ok(self.db.get_or_init(|| db))
     }
 
@@ -585,7 +648,7 @@ impl Kit {
         &self,
         req: &Request,
     ) -> Result<(crate::principal::Principal, Revocations), Problem> {
-        authenticate(req, &self.kv, self.service, self.now.as_second()).await
+        authenticate(req, &*self.kv, self.service, self.now.as_second()).await
     }
 
     /// Who is calling a route: anonymous on a `public` one that came without a token (which
