@@ -149,11 +149,12 @@ impl SpinDb {
         self
     }
 
-    /// The version the store remembers for `service` (0 when it has none, or no store).
+    /// The version the store remembers for `service` (0 when it has none, or no store: auth,
+    /// which verifies no tokens, has none, and checks every time).
     fn remembered(&self, service: &str) -> i64 {
         self.kv
             .as_ref()
-            .and_then(|kv| kv.get(&schema_key(service)).ok().flatten())
+            .and_then(|kv| kv.optional()?.get(&schema_key(service)).ok().flatten())
             .and_then(|v| String::from_utf8(v).ok()?.parse().ok())
             .unwrap_or(0)
     }
@@ -162,9 +163,9 @@ impl SpinDb {
     /// note the next request checks again).
     fn migrate(&self, (service, migrations): Migrations) -> Result<(), DbError> {
         crate::migrate::apply_now(self, service, migrations)?;
-        if let Some(kv) = &self.kv {
+        if let Some(store) = self.kv.as_ref().and_then(|kv| kv.optional()) {
             let latest = crate::migrate::latest(migrations);
-            let _ = kv.set(&schema_key(service), latest.to_string().as_bytes());
+            let _ = store.set(&schema_key(service), latest.to_string().as_bytes());
         }
         Ok(())
     }
@@ -266,6 +267,16 @@ impl SpinKv {
             label: crate::kv::label(service),
             store: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The store, or `None` when the component was granted none — said quietly, for callers
+    /// that do as well without it (the schema's memory).
+    fn optional(&self) -> Option<&spin_sdk::key_value::Store> {
+        if let Some(s) = self.store.get() {
+            return Some(s);
+        }
+        let store = spin_sdk::key_value::Store::open(&self.label).ok()?;
+        Some(self.store.get_or_init(|| store))
     }
 
     fn store(&self) -> Result<&spin_sdk::key_value::Store, Problem> {
