@@ -224,14 +224,8 @@ pub fn doctor_reviews(ctx: &Ctx, id: &str) -> Reply {
 
 pub fn create_appointment(req: &Request, ctx: &Ctx) -> Reply {
     let claims = ctx.principal.require_role(&[Role::Patient])?;
-    if ctx.settings.verified_email_required && !claims.email_verified {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "email-unverified",
-            "Forbidden",
-            "confirm your email address before booking: follow the link we mailed you, or ask for a new one (POST /api/auth/verify-email/resend), then refresh your session",
-        ));
-    }
+    ctx.principal
+        .require_verified(ctx.settings.verified_email_required, "booking")?;
     let me = Actor {
         id: claims.sub.clone(),
         role: claims.role,

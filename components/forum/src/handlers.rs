@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use service_kit::http::{json, no_content, query_param, set_header, version_seen, Reply, Request};
-use service_kit::page::{encode_cursor, PageRequest};
+use service_kit::page::{encode_cursor, Page, PageRequest};
 use service_kit::text::TextRule;
 use service_kit::token::Claims;
 use service_kit::{json as body, params, FieldError, Problem};
@@ -31,15 +31,9 @@ fn viewer(ctx: &Ctx) -> Viewer {
 
 /// A signed-in member who may write (a confirmed address, where the clinic requires one).
 fn writer(ctx: &Ctx) -> Result<Writer, Problem> {
-    let c = ctx.principal.user()?;
-    if ctx.verified_email_required && !c.email_verified {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "email-unverified",
-            "Forbidden",
-            "confirm your email address before posting: follow the link we mailed you, then refresh your session",
-        ));
-    }
+    let c = ctx
+        .principal
+        .require_verified(ctx.verified_email_required, "posting")?;
     Ok(Writer {
         id: c.sub.clone(),
         role: c.role,
@@ -157,29 +151,16 @@ pub fn topics(req: &Request, ctx: &Ctx) -> Reply {
         limit: page.fetch_limit(),
         after,
     };
-    let mut items = reading::topics(ctx.db, &v, &q, ctx.now)?;
-    let more = items.len() > page.limit as usize;
-    items.truncate(page.limit as usize);
-    // The key of the last item shown (the fetched extra row is not).
-    let next_cursor = if more {
-        items.last().map(|i| {
-            let a = match sort {
-                Sort::Top => i["likes"].to_string(),
-                _ => i["last_posted_at"].as_str().unwrap_or("").to_string(),
-            };
-            encode_cursor(&format!(
-                "{}|{a}|{}",
-                sort.as_ref(),
-                i["id"].as_str().unwrap_or("")
-            ))
-        })
-    } else {
-        None
-    };
-    Ok(json(
-        StatusCode::OK,
-        &json!({ "items": items, "next_cursor": next_cursor }),
-    ))
+    let items = reading::topics(ctx.db, &v, &q, ctx.now)?;
+    // The key of the last topic shown: what it was ordered by, and its id.
+    let page = Page::from_fetched(items, &page, |i| {
+        let a = match sort {
+            Sort::Top => i["likes"].to_string(),
+            _ => i["last_posted_at"].as_str().unwrap_or("").to_string(),
+        };
+        format!("{}|{a}|{}", sort.as_ref(), i["id"].as_str().unwrap_or(""))
+    });
+    Ok(json(StatusCode::OK, &page))
 }
 
 /// `GET /api/forum/topics/{id}`: the topic and a page of its posts.
@@ -462,7 +443,7 @@ pub fn delete(ctx: &Ctx, id: &str) -> Reply {
 pub fn like(ctx: &Ctx, id: &str) -> Reply {
     let w = writer(ctx)?;
     let id = id_or_404(id, "post")?;
-    let (likes, added) = reactions::like(ctx.db, &w.id, id, true, ctx.now)?
+    let (likes, added) = reactions::like(ctx.db, &w.id, id, ctx.now)?
         .ok_or_else(|| Problem::not_found("no such post"))?;
     Ok(json(
         if added {
@@ -572,7 +553,8 @@ struct FlagInput {
 }
 
 pub fn flag(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let c = ctx.principal.user()?;
+    // A writer's account: flags hide posts, so an unconfirmed address does not get to.
+    let w = writer(ctx)?;
     let id = id_or_404(id, "post")?;
     let input: FlagInput = body::parse(req)?;
     let reason = input.reason.ok_or_else(|| {
@@ -592,17 +574,7 @@ pub fn flag(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     }
     let note = (!note.is_empty()).then_some(note);
     let p = &ctx.policy;
-    if moderation::flag(
-        ctx.db,
-        &c.sub,
-        true,
-        id,
-        reason,
-        note.as_deref(),
-        p.flag_threshold,
-        p.flags_per_hour,
-        ctx.now,
-    )? {
+    if moderation::flag(ctx.db, p, &w.id, id, reason, note.as_deref(), ctx.now)? {
         Ok(json(
             StatusCode::CREATED,
             &json!({ "post_id": id, "reason": reason.as_ref(), "status": "open" }),
@@ -610,7 +582,7 @@ pub fn flag(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     } else {
         Err(moderation::why_not_flagged(
             ctx.db,
-            &c.sub,
+            &w.id,
             id,
             p.flags_per_hour,
             ctx.now,

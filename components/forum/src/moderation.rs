@@ -7,6 +7,7 @@
 //! The member a log row concerns reads it with its reason; who flagged a post is shown to
 //! moderators only.
 
+use crate::trust::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -32,27 +33,23 @@ pub enum FlagReason {
     Other,
 }
 
-/// Flags `post` for `user`. `Ok(false)`: refused (the caller asks [`why_not_flagged`]).
-#[allow(clippy::too_many_arguments)]
+/// Flags `post` for `user`, a signed-in member (who may read every category), at the clinic's
+/// threshold and flagging rate. `Ok(false)`: refused (the caller asks [`why_not_flagged`]).
 pub fn flag(
     db: &dyn Db,
+    policy: &Policy,
     user: &str,
-    signed_in_reader: bool,
     post: &str,
     reason: FlagReason,
     note: Option<&str>,
-    threshold: i64,
-    per_hour: i64,
     now: Timestamp,
 ) -> Result<bool, Problem> {
     let rows = db.execute(
         "INSERT INTO forum_flags (id, post_id, flagger_id, reason, note, threshold, created_at) \
          SELECT ?1, p.id, ?3, ?4, ?5, ?6, ?7 FROM forum_posts AS p \
-         JOIN forum_topics AS t ON t.id = p.topic_id \
-         JOIN forum_categories AS c ON c.id = t.category_id \
-         WHERE p.id = ?2 AND p.status <> 'deleted' AND p.author_id <> ?3 AND (?9 OR c.public = 1) \
+         WHERE p.id = ?2 AND p.status <> 'deleted' AND p.author_id <> ?3 \
            AND NOT EXISTS (SELECT 1 FROM forum_members WHERE user_id = ?3 AND silenced_until > ?7) \
-           AND (SELECT count(*) FROM forum_flags WHERE flagger_id = ?3 AND created_at > ?8) < ?10 \
+           AND (SELECT count(*) FROM forum_flags WHERE flagger_id = ?3 AND created_at > ?8) < ?9 \
          ON CONFLICT (post_id, flagger_id) DO NOTHING RETURNING id",
         params![
             service_kit::new_id(now),
@@ -60,11 +57,10 @@ pub fn flag(
             user,
             reason.as_ref(),
             note,
-            threshold,
+            policy.flag_threshold,
             crate::stamp(now),
             crate::stamp(now - SignedDuration::from_hours(1)),
-            signed_in_reader,
-            per_hour
+            policy.flags_per_hour
         ],
     )?;
     Ok(!rows.is_empty())

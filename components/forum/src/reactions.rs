@@ -6,25 +6,22 @@ use jiff::Timestamp;
 use service_kit::db::Db;
 use service_kit::{params, Problem};
 
-/// Likes `post` for `user` (once, whatever the number of tries). The post's likes and whether
-/// this call added one; `None`: no such visible post the user may like.
+/// Likes `post` for `user`, a signed-in member (who may read every category), once whatever
+/// the number of tries. The post's likes and whether this call added one; `None`: no such
+/// visible post the user may like.
 pub fn like(
     db: &dyn Db,
     user: &str,
     post: &str,
-    signed_in_reader: bool,
     now: Timestamp,
 ) -> Result<Option<(i64, bool)>, Problem> {
     let rows = db.execute(
         "INSERT INTO forum_likes (post_id, user_id, created_at) \
-         SELECT p.id, ?2, ?3 FROM forum_posts AS p \
-         JOIN forum_topics AS t ON t.id = p.topic_id \
-         JOIN forum_categories AS c ON c.id = t.category_id \
-         WHERE p.id = ?1 AND p.status = 'visible' AND t.status = 'visible' \
-           AND p.author_id <> ?2 AND (?4 OR c.public = 1) \
+         SELECT p.id, ?2, ?3 FROM forum_posts AS p JOIN forum_topics AS t ON t.id = p.topic_id \
+         WHERE p.id = ?1 AND p.status = 'visible' AND t.status = 'visible' AND p.author_id <> ?2 \
            AND NOT EXISTS (SELECT 1 FROM forum_members WHERE user_id = ?2 AND silenced_until > ?3) \
          ON CONFLICT (post_id, user_id) DO NOTHING RETURNING post_id",
-        params![post, user, crate::stamp(now), signed_in_reader],
+        params![post, user, crate::stamp(now)],
     )?;
     let added = !rows.is_empty();
     let count = db.execute(

@@ -39,6 +39,8 @@ struct App {
     db: SqliteDb,
     policy: Policy,
     now: std::cell::Cell<Timestamp>,
+    /// A member whose address is not confirmed, where the clinic requires it.
+    unconfirmed: Option<&'static str>,
 }
 
 impl App {
@@ -47,6 +49,7 @@ impl App {
             db,
             policy: Policy::default(),
             now: std::cell::Cell::new(T0.parse().unwrap()),
+            unconfirmed: None,
         }
     }
     fn new() -> App {
@@ -71,12 +74,18 @@ impl App {
         let ctx = Ctx {
             db: &self.db,
             principal: match who {
-                Some((id, role)) => Principal::signed_in(id, role),
+                Some((id, role)) => {
+                    let mut p = Principal::signed_in(id, role);
+                    if let Principal::User(c) = &mut p {
+                        c.email_verified = self.unconfirmed != Some(id);
+                    }
+                    p
+                }
                 None => Principal::Anonymous,
             },
             now: self.now.get(),
             policy: self.policy.clone(),
-            verified_email_required: false,
+            verified_email_required: self.unconfirmed.is_some(),
         };
         Reply::of(&forum::handle(&req, &ctx))
     }
@@ -1087,4 +1096,104 @@ fn bad_input_is_named() {
         ["sort"]
     );
     assert_eq!(app.get(ANON, "/api/forum/topics/not-an-id").status, 404);
+}
+
+#[test]
+fn an_unconfirmed_address_reads_but_neither_posts_nor_flags_where_the_clinic_requires_one() {
+    let mut app = App::new();
+    app.category("general", "signed_in", true);
+    let t = app.topic(p(PATIENT), "general", "A question for all", "Hello.");
+    app.unconfirmed = Some(OTHER);
+    let r = app.post(
+        p(OTHER),
+        &format!("/api/forum/topics/{t}/replies"),
+        json!({"body": "Hi"}),
+    );
+    assert_eq!(
+        (r.status.as_u16(), r.kind().as_str()),
+        (403, "email-unverified")
+    );
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("before posting"));
+    assert_eq!(app.flag(p(OTHER), &t, "spam").kind(), "email-unverified");
+    assert_eq!(app.page(p(OTHER), &t).status, 200);
+    // Everyone else is unaffected.
+    app.reply(p(THIRD), &t, "Welcome.");
+}
+
+#[test]
+fn topic_lists_page_on_without_repeating_or_skipping() {
+    let app = App::new();
+    app.category("general", "signed_in", true);
+    let made: Vec<String> = (0..5)
+        .map(|n| app.topic(p(PATIENT), "general", &format!("Topic number {n}"), "Body."))
+        .collect();
+    for sort in ["latest", "unanswered", "top"] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app.get(
+                ANON,
+                &format!("/api/forum/topics?sort={sort}&limit=2&cursor={cursor}"),
+            );
+            assert_eq!(r.status, 200, "{}", r.body);
+            for i in r.body["items"].as_array().unwrap() {
+                seen.push(i["id"].as_str().unwrap().to_string());
+            }
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 5, "{sort}: {seen:?}");
+        if sort != "top" {
+            let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+            assert_eq!(seen, newest_first, "{sort}");
+        }
+    }
+    // A cursor from another sort is refused.
+    let first = app.get(ANON, "/api/forum/topics?limit=2").body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.get(ANON, &format!("/api/forum/topics?sort=top&cursor={first}"))
+            .fields(),
+        ["cursor"]
+    );
+}
+
+#[test]
+fn flagging_is_rate_limited_per_member() {
+    let mut app = App::new();
+    app.policy.flags_per_hour = 2;
+    app.policy.flag_threshold = 10;
+    app.category("general", "signed_in", true);
+    let posts: Vec<String> = (0..3)
+        .map(|n| app.topic(staff(), "general", &format!("Announcement {n}"), "News."))
+        .collect();
+    assert_eq!(app.flag(p(PATIENT), &posts[0], "spam").status, 201);
+    assert_eq!(app.flag(p(PATIENT), &posts[1], "spam").status, 201);
+    let r = app.flag(p(PATIENT), &posts[2], "spam");
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("2 flags an hour"));
+    assert_eq!(
+        app.flag(p(OTHER), &posts[2], "spam").status,
+        201,
+        "another member's own budget"
+    );
+    app.later(61);
+    assert_eq!(
+        app.flag(p(PATIENT), &posts[2], "spam").status,
+        201,
+        "an hour on"
+    );
 }

@@ -77,6 +77,26 @@ impl Principal {
         }
     }
 
+    /// The caller, with a confirmed email address where the clinic requires one (`required`,
+    /// from `vars::verified_email_required`) before `doing` ("booking", "posting"): a 403
+    /// `email-unverified` that says how to confirm it.
+    pub fn require_verified(&self, required: bool, doing: &str) -> Result<&Claims, Problem> {
+        let claims = self.user()?;
+        if required && !claims.email_verified {
+            return Err(Problem::new(
+                http::StatusCode::FORBIDDEN,
+                "email-unverified",
+                "Forbidden",
+                format!(
+                    "confirm your email address before {doing}: follow the link we mailed you, \
+                     or ask for a new one (POST /api/auth/verify-email/resend), then refresh \
+                     your session"
+                ),
+            ));
+        }
+        Ok(claims)
+    }
+
     pub fn require_role(&self, allowed: &[Role]) -> Result<&Claims, Problem> {
         let claims = self.user()?;
         if allowed.contains(&claims.role) {
