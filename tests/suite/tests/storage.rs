@@ -18,23 +18,27 @@ fn a_services_store_keeps_its_database_open_between_requests() {
                      "hdl_cholesterol": 50, "sbp": 120, "bp_treated": false, "smoker": false, "diabetes": false});
     let r = post("/api/diagnosis/heart", &pce, Some(&patient.access));
     assert_eq!(r.status, 201, "{}", r.text);
-    // The request is over and its connection closed; the log is still there.
-    let db = state.join(".spin/diagnosis.db");
-    assert!(
-        state.join(".spin/diagnosis.db-wal").exists(),
-        "the write-ahead log outlives the request"
-    );
-    // The store is a table of that same file, holding what the service remembers.
-    let file =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    // The requests are over and their connections closed; each file keeps its log, and holds its
+    // service's store. (auth's, since signing the patient in.)
+    for service in ["diagnosis", "auth"] {
+        let db = state.join(format!(".spin/{service}.db"));
+        assert!(
+            state.join(format!(".spin/{service}.db-wal")).exists(),
+            "{service}: the write-ahead log outlives the request"
+        );
+        let file =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let remembered: i64 = file
+            .query_row(
+                "SELECT count(*) FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                [
+                    format!("{service}_cache"),
+                    format!("schema-version:{service}"),
+                ],
+                |row| row.get(0),
+            )
             .unwrap();
-    let remembered: i64 = file
-        .query_row(
-            "SELECT count(*) FROM spin_key_value
-             WHERE store = 'diagnosis_cache' AND key = 'schema-version:diagnosis'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(remembered, 1);
+        assert_eq!(remembered, 1, "{service}: the store remembers the schema");
+    }
 }
