@@ -149,8 +149,8 @@ impl SpinDb {
         self
     }
 
-    /// The version the store remembers for `service` (0 when it has none, or no store: auth,
-    /// which verifies no tokens, has none, and checks every time).
+    /// The version the store remembers for `service` (0 when it has none, or when the component
+    /// was granted no store: then it checks every time).
     fn remembered(&self, service: &str) -> i64 {
         self.kv
             .as_ref()
