@@ -14,8 +14,8 @@ fn main() {
     let wit = find_wit(&version).unwrap_or_else(|| {
         panic!("spin-sdk {version}'s WIT not found in the cargo registry; run `cargo fetch`")
     });
-    // Only Spin's own package (the `fermyon:spin@2.0.0` interfaces) is bound; the SDK's WIT
-    // folder also holds WASI 0.3 drafts that need unstable wasmtime features. Its `world.wit`
+    // Only Spin's own package (the `fermyon:spin@2.0.0` interfaces) and wasi:keyvalue are
+    // bound; the SDK's WIT folder also holds WASI 0.3 drafts that need unstable wasmtime features. Its `world.wit`
     // pulls in WASI, which the host takes from wasmtime-wasi instead.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let staged = out_dir.join("spin-wit");
@@ -31,6 +31,16 @@ fn main() {
         }
     }
     std::fs::write(staged.join("package.wit"), "package fermyon:spin@2.0.0;\n").unwrap();
+    // And `wasi:keyvalue@0.2.0-draft2`, which Spin serves from the same stores: its `batch`
+    // reads several keys in one call.
+    let keyvalue = staged.join("deps/keyvalue");
+    std::fs::create_dir_all(&keyvalue).unwrap();
+    for entry in std::fs::read_dir(wit.join("deps/keyvalue-2024-10-17"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), keyvalue.join(entry.file_name())).unwrap();
+    }
     let wit = staged;
     let out = out_dir.join("spin_bindings.rs");
     let code = format!(
@@ -40,6 +50,8 @@ fn main() {
         import fermyon:spin/sqlite@2.0.0;
         import fermyon:spin/key-value@2.0.0;
         import fermyon:spin/variables@2.0.0;
+        import wasi:keyvalue/store@0.2.0-draft2;
+        import wasi:keyvalue/batch@0.2.0-draft2;
     ",
     // Async on the host, as Spin's are: SQLite statements run on tokio's blocking pool
     // (`spawn_blocking`, spin-sqlite-inproc), key-value calls in `block_in_place`.
@@ -47,6 +59,7 @@ fn main() {
     with: {{
         "fermyon:spin/sqlite.connection": crate::spin_host::SqliteConnection,
         "fermyon:spin/key-value.store": crate::spin_host::KvStore,
+        "wasi:keyvalue/store.bucket": crate::spin_host::KvStore,
     }},
 }});
 "#,

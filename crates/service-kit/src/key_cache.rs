@@ -122,7 +122,8 @@ pub fn known_with(mut known: Known, pinned: Option<&KeySet>) -> Known {
 }
 
 /// The entry's key.
-fn key(service: &str) -> String {
+/// The store key of `service`'s entry.
+pub fn key(service: &str) -> String {
     format!("auth-state/{service}")
 }
 

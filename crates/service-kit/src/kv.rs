@@ -15,6 +15,10 @@ use crate::problem::Problem;
 pub trait Kv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem>;
+    /// Reads `keys` now, in one call, so that this request's `get`s of them are answered from
+    /// what it read (and what it wrote since). A hint: a store may do nothing, and a `get` of a
+    /// key not fetched asks the store as usual.
+    fn prefetch(&self, _keys: &[String]) {}
 }
 
 /// The store label a service's cache lives under.

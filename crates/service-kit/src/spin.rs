@@ -13,6 +13,7 @@ use crate::vars::Vars;
 use futures::StreamExt;
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::sqlite;
+use spin_sdk::wit::wasi::keyvalue::{batch as wasi_kv_batch, store as wasi_kv};
 
 /// A request's body, still arriving: a streamed upload reads it a piece at a time
 /// ([`SpinService::receive`]), the rest read it whole ([`BodyReader::read_all`]).
@@ -154,7 +155,8 @@ impl SpinDb {
     fn remembered(&self, service: &str) -> i64 {
         self.kv
             .as_ref()
-            .and_then(|kv| kv.optional()?.get(&schema_key(service)).ok().flatten())
+            .filter(|kv| kv.granted())
+            .and_then(|kv| kv.get(&schema_key(service)).ok().flatten())
             .and_then(|v| String::from_utf8(v).ok()?.parse().ok())
             .unwrap_or(0)
     }
@@ -163,9 +165,9 @@ impl SpinDb {
     /// note the next request checks again).
     fn migrate(&self, (service, migrations): Migrations) -> Result<(), DbError> {
         crate::migrate::apply_now(self, service, migrations)?;
-        if let Some(store) = self.kv.as_ref().and_then(|kv| kv.optional()) {
+        if let Some(kv) = self.kv.as_ref().filter(|kv| kv.granted()) {
             let latest = crate::migrate::latest(migrations);
-            let _ = store.set(&schema_key(service), latest.to_string().as_bytes());
+            let _ = kv.set(&schema_key(service), latest.to_string().as_bytes());
         }
         Ok(())
     }
@@ -255,56 +257,86 @@ impl SpinDb {
     }
 }
 
-/// The service's own key-value store ([`crate::kv`]), opened at its first use.
+/// The service's own key-value store ([`crate::kv`]), opened at its first use, through
+/// `wasi:keyvalue` (which Spin serves from the same stores as `fermyon:spin/key-value`) for its
+/// batch read: on Spin's SQLite backend every store call is a hand-off of the request's thread
+/// (`block_in_place`), so what a request will read is read in one call ([`Kv::prefetch`]).
 pub struct SpinKv {
     label: String,
-    store: std::cell::OnceCell<spin_sdk::key_value::Store>,
+    /// The bucket, or why it could not be opened: tried once per request.
+    bucket: std::cell::OnceCell<Result<wasi_kv::Bucket, String>>,
+    /// What [`Kv::prefetch`] read, and what this request wrote since: `None` for a key that
+    /// is not in the store.
+    read: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<u8>>>>,
 }
 
 impl SpinKv {
     pub fn new(service: &str) -> Self {
         SpinKv {
             label: crate::kv::label(service),
-            store: std::cell::OnceCell::new(),
+            bucket: std::cell::OnceCell::new(),
+            read: Default::default(),
         }
     }
 
-    /// The store, or `None` when the component was granted none — said quietly, for callers
-    /// that do as well without it (the schema's memory).
-    fn optional(&self) -> Option<&spin_sdk::key_value::Store> {
-        if let Some(s) = self.store.get() {
-            return Some(s);
-        }
-        let store = spin_sdk::key_value::Store::open(&self.label).ok()?;
-        Some(self.store.get_or_init(|| store))
+    fn opened(&self) -> &Result<wasi_kv::Bucket, String> {
+        self.bucket
+            .get_or_init(|| wasi_kv::open(&self.label).map_err(|e| format!("{e:?}")))
     }
 
-    fn store(&self) -> Result<&spin_sdk::key_value::Store, Problem> {
-        if let Some(s) = self.store.get() {
-            return Ok(s);
-        }
-        let store = spin_sdk::key_value::Store::open(&self.label).map_err(|e| {
+    /// Whether the component was granted its store, asked quietly, for callers that do as
+    /// well without it (the schema's memory).
+    fn granted(&self) -> bool {
+        self.opened().is_ok()
+    }
+
+    fn bucket(&self) -> Result<&wasi_kv::Bucket, Problem> {
+        self.opened().as_ref().map_err(|e| {
             Problem::internal(format!(
-                "key-value store {} ({e:?}): grant it to the component in spin.toml \
+                "key-value store {} ({e}): grant it to the component in spin.toml \
                  (key_value_stores) and define it in the runtime config",
                 self.label
             ))
-        })?;
-        Ok(self.store.get_or_init(|| store))
+        })
     }
 }
 
 impl crate::kv::Kv for SpinKv {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Problem> {
-        self.store()?
+        if let Some(known) = self.read.borrow().get(key) {
+            return Ok(known.clone());
+        }
+        self.bucket()?
             .get(key)
             .map_err(|e| Problem::internal(format!("reading {key} from {}: {e:?}", self.label)))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), Problem> {
-        self.store()?
+        self.bucket()?
             .set(key, value)
-            .map_err(|e| Problem::internal(format!("writing {key} to {}: {e:?}", self.label)))
+            .map_err(|e| Problem::internal(format!("writing {key} to {}: {e:?}", self.label)))?;
+        if let Some(known) = self.read.borrow_mut().get_mut(key) {
+            *known = Some(value.to_vec());
+        }
+        Ok(())
+    }
+
+    /// Best effort: when the batch fails, each `get` asks the store itself.
+    fn prefetch(&self, keys: &[String]) {
+        let Ok(bucket) = self.bucket() else { return };
+        let Ok(found) = wasi_kv_batch::get_many(bucket, keys) else {
+            return;
+        };
+        // Spin answers only the keys it has; the others are known to be absent.
+        let mut read = self.read.borrow_mut();
+        for key in keys {
+            read.insert(key.clone(), None);
+        }
+        for (key, value) in found {
+            if let Some(slot) = read.get_mut(&key) {
+                *slot = value;
+            }
+        }
     }
 }
 
@@ -494,7 +526,13 @@ pub async fn authenticate(
     use crate::token::{peek_kid, verify_with, Expectations};
     let pinned = key_cache::pinned(&SpinVars)?;
     let pinned = pinned.as_ref();
-    let Some(token) = bearer_token(req)? else {
+    let token = bearer_token(req)?;
+    // Everything this request may read from the store, in one call: auth's state, the
+    // token's mark, and the schema's memory (read by the first statement, if there is one).
+    let mut wanted = vec![key_cache::key(service), schema_key(service)];
+    wanted.extend(token.map(crate::verified::slot));
+    kv.prefetch(&wanted);
+    let Some(token) = token else {
         // Anonymous: nothing to verify. The revocations only filter what is listed, so when
         // auth can't be reached the request goes on without them.
         let revocations = auth_state(kv, service, &SpinVars, now, None, pinned)

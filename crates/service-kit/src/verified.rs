@@ -26,6 +26,16 @@ use sha2::{Digest, Sha256};
 /// How many marks the store holds at most.
 pub const SLOTS: u16 = 4096;
 
+/// The store key of `token`'s slot, for a caller that reads it ahead ([`Kv::prefetch`]).
+pub fn slot(token: &str) -> String {
+    slot_of(&Sha256::digest(token.as_bytes()))
+}
+
+fn slot_of(digest: &[u8]) -> String {
+    let slot = u16::from_be_bytes([digest[0], digest[1]]) % SLOTS;
+    format!("verified/{slot}")
+}
+
 /// A verified token, as kept in its slot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Mark {
@@ -53,8 +63,7 @@ impl Lookup {
     /// verified in full.
     pub fn read(kv: &dyn Kv, token: &str) -> Lookup {
         let digest = Sha256::digest(token.as_bytes());
-        let slot = u16::from_be_bytes([digest[0], digest[1]]) % SLOTS;
-        let slot = format!("verified/{slot}");
+        let slot = slot_of(&digest);
         let held = kv
             .get(&slot)
             .ok()

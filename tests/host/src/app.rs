@@ -134,6 +134,14 @@ impl App {
             &mut linker,
             |s| s,
         )?;
+        crate::bindings::wasi::keyvalue::store::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
+        crate::bindings::wasi::keyvalue::batch::add_to_linker::<_, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )?;
 
         let mut components = HashMap::new();
         let mut kv_connections: HashMap<PathBuf, Arc<Mutex<rusqlite::Connection>>> = HashMap::new();

@@ -2,7 +2,9 @@
 //! behave: every `connection.open` is a new SQLite connection to the label's file (rusqlite's
 //! default 5 s busy timeout, the file's own journal mode, no ATTACH), and key-value stores are rows
 //! of one SQLite table per store file behind one long-lived connection per store, as Spin's
-//! `spin` key-value backend keeps them.
+//! `spin` key-value backend keeps them — reached through `fermyon:spin/key-value` or
+//! `wasi:keyvalue` (store and batch), as on Spin. Every store call, `open` included, runs in
+//! `block_in_place` as Spin's backend runs it.
 
 use crate::bindings::fermyon::spin::{key_value, sqlite, variables};
 use crate::state::HostState;
@@ -32,17 +34,18 @@ impl SqliteConnection {
     }
 }
 
-/// An open `fermyon:spin/key-value.store`: the store's shared connection.
+/// An open `fermyon:spin/key-value.store` or `wasi:keyvalue/store.bucket`: the store's shared
+/// connection.
 pub struct KvStore {
     conn: std::sync::Arc<std::sync::Mutex<rusqlite::Connection>>,
     label: String,
 }
 
 impl KvStore {
-    fn conn(&self) -> Result<std::sync::MutexGuard<'_, rusqlite::Connection>, key_value::Error> {
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, rusqlite::Connection>, String> {
         self.conn
             .lock()
-            .map_err(|_| kv_err("the store's connection is poisoned"))
+            .map_err(|_| "the store's connection is poisoned".to_string())
     }
 }
 
@@ -141,25 +144,121 @@ fn execute(
     Ok(sqlite::QueryResult { columns, rows: out })
 }
 
-impl key_value::Host for HostState {}
-
 /// A key-value call as Spin's SQLite-backed store makes it: in `block_in_place`, on the
 /// request's thread; timed for the bench.
 fn kv<T>(f: impl FnOnce() -> T) -> T {
     timed(Kind::KeyValue, || block_in_place(f))
 }
 
-fn kv_err(e: impl std::fmt::Display) -> key_value::Error {
-    key_value::Error::Other(e.to_string())
+/// What `wasi:keyvalue/batch.get-many` answers: each key found, with its value.
+type Found = Vec<(String, Option<Vec<u8>>)>;
+
+/// The store operations both key-value interfaces share, as Spin's `spin` backend runs them.
+impl KvStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        kv(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn
+                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
+                .map_err(text)?;
+            let mut rows = stmt.query([&self.label, key]).map_err(text)?;
+            match rows.next().map_err(text)? {
+                Some(row) => Ok(Some(row.get(0).map_err(text)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The keys that exist, with their values, in the order SQLite finds them: like Spin's
+    /// (`key IN rarray(...)`), a missing key is left out of the answer rather than `None`.
+    fn get_many(&self, keys: &[String]) -> Result<Found, String> {
+        kv(|| {
+            let conn = self.conn()?;
+            let marks = vec!["?"; keys.len()].join(", ");
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT key, value FROM spin_key_value WHERE store = ? AND key IN ({marks})"
+                ))
+                .map_err(text)?;
+            let params = std::iter::once(&self.label).chain(keys);
+            let found = stmt
+                .query_map(rusqlite::params_from_iter(params), |r| {
+                    Ok((r.get::<_, String>(0)?, Some(r.get::<_, Vec<u8>>(1)?)))
+                })
+                .map_err(text)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(text);
+            found
+        })
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        kv(|| {
+            self.conn()?
+                .execute(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                    rusqlite::params![self.label, key, value],
+                )
+                .map_err(text)?;
+            Ok(())
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<(), String> {
+        kv(|| {
+            self.conn()?
+                .execute(
+                    "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
+                    [&self.label, key],
+                )
+                .map_err(text)?;
+            Ok(())
+        })
+    }
+
+    fn keys(&self) -> Result<Vec<String>, String> {
+        kv(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn
+                .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
+                .map_err(text)?;
+            let keys = stmt
+                .query_map([&self.label], |r| r.get::<_, String>(0))
+                .map_err(text)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(text)?;
+            Ok(keys)
+        })
+    }
+}
+
+fn text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl HostState {
+    /// The store `label`, if the component was granted it. Spin's `spin` backend makes the
+    /// store's connection the first time and hands it out after, inside `block_in_place`
+    /// every time (`KeyValueSqlite::get`), so an open costs a hand-off like any other call.
+    fn open_store(&self, label: String) -> Option<KvStore> {
+        let conn = kv(|| self.component.key_value.get(&label).cloned())?;
+        Some(KvStore { conn, label })
+    }
+}
+
+impl key_value::Host for HostState {}
+
+fn kv_err(e: String) -> key_value::Error {
+    key_value::Error::Other(e)
 }
 
 impl key_value::HostStore for HostState {
     async fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
-        let Some(conn) = self.component.key_value.get(&label) else {
-            return Err(key_value::Error::AccessDenied);
-        };
-        let conn = conn.clone();
-        self.table.push(KvStore { conn, label }).map_err(kv_err)
+        let store = self
+            .open_store(label)
+            .ok_or(key_value::Error::AccessDenied)?;
+        self.table.push(store).map_err(|e| kv_err(e.to_string()))
     }
 
     async fn get(
@@ -167,18 +266,8 @@ impl key_value::HostStore for HostState {
         store: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        let s = self.table.get(&store).map_err(kv_err)?;
-        kv(|| {
-            let conn = s.conn()?;
-            let mut stmt = conn
-                .prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")
-                .map_err(kv_err)?;
-            let mut rows = stmt.query([&s.label, &key]).map_err(kv_err)?;
-            match rows.next().map_err(kv_err)? {
-                Some(row) => Ok(Some(row.get(0).map_err(kv_err)?)),
-                None => Ok(None),
-            }
-        })
+        let s = self.table.get(&store).map_err(|e| kv_err(e.to_string()))?;
+        s.get(&key).map_err(kv_err)
     }
 
     async fn set(
@@ -187,17 +276,8 @@ impl key_value::HostStore for HostState {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
-        let s = self.table.get(&store).map_err(kv_err)?;
-        kv(|| {
-            s.conn()?
-                .execute(
-                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                    rusqlite::params![s.label, key, value],
-                )
-                .map_err(kv_err)?;
-            Ok(())
-        })
+        let s = self.table.get(&store).map_err(|e| kv_err(e.to_string()))?;
+        s.set(&key, &value).map_err(kv_err)
     }
 
     async fn delete(
@@ -205,16 +285,8 @@ impl key_value::HostStore for HostState {
         store: Resource<KvStore>,
         key: String,
     ) -> Result<(), key_value::Error> {
-        let s = self.table.get(&store).map_err(kv_err)?;
-        kv(|| {
-            s.conn()?
-                .execute(
-                    "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
-                    [&s.label, &key],
-                )
-                .map_err(kv_err)?;
-            Ok(())
-        })
+        let s = self.table.get(&store).map_err(|e| kv_err(e.to_string()))?;
+        s.delete(&key).map_err(kv_err)
     }
 
     async fn exists(
@@ -229,24 +301,155 @@ impl key_value::HostStore for HostState {
         &mut self,
         store: Resource<KvStore>,
     ) -> Result<Vec<String>, key_value::Error> {
-        let s = self.table.get(&store).map_err(kv_err)?;
-        kv(|| {
-            let conn = s.conn()?;
-            let mut stmt = conn
-                .prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")
-                .map_err(kv_err)?;
-            let keys = stmt
-                .query_map([&s.label], |r| r.get::<_, String>(0))
-                .map_err(kv_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(kv_err)?;
-            Ok(keys)
-        })
+        let s = self.table.get(&store).map_err(|e| kv_err(e.to_string()))?;
+        s.keys().map_err(kv_err)
     }
 
     async fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         Ok(())
+    }
+}
+
+/// `wasi:keyvalue@0.2.0-draft2` over the same stores, as Spin serves it (`factor-key-value`):
+/// the same grants, the same backend calls.
+mod wasi_keyvalue {
+    use super::KvStore;
+    use crate::bindings::wasi::keyvalue::{batch, store};
+    use crate::state::HostState;
+    use wasmtime::component::Resource;
+
+    fn other(e: impl std::fmt::Display) -> store::Error {
+        store::Error::Other(e.to_string())
+    }
+
+    impl store::Host for HostState {
+        async fn open(&mut self, identifier: String) -> Result<Resource<KvStore>, store::Error> {
+            let store = self
+                .open_store(identifier)
+                .ok_or(store::Error::AccessDenied)?;
+            self.table.push(store).map_err(other)
+        }
+    }
+
+    impl store::HostBucket for HostState {
+        async fn get(
+            &mut self,
+            bucket: Resource<KvStore>,
+            key: String,
+        ) -> Result<Option<Vec<u8>>, store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            s.get(&key).map_err(other)
+        }
+
+        async fn set(
+            &mut self,
+            bucket: Resource<KvStore>,
+            key: String,
+            value: Vec<u8>,
+        ) -> Result<(), store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            s.set(&key, &value).map_err(other)
+        }
+
+        async fn delete(
+            &mut self,
+            bucket: Resource<KvStore>,
+            key: String,
+        ) -> Result<(), store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            s.delete(&key).map_err(other)
+        }
+
+        async fn exists(
+            &mut self,
+            bucket: Resource<KvStore>,
+            key: String,
+        ) -> Result<bool, store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            Ok(s.get(&key).map_err(other)?.is_some())
+        }
+
+        /// As Spin: the whole list at once; a cursor is refused.
+        async fn list_keys(
+            &mut self,
+            bucket: Resource<KvStore>,
+            cursor: Option<String>,
+        ) -> Result<store::KeyResponse, store::Error> {
+            if cursor.is_some() {
+                return Err(other("list_keys: cursor not supported"));
+            }
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            let keys = s.keys().map_err(other)?;
+            Ok(store::KeyResponse { keys, cursor: None })
+        }
+
+        async fn drop(&mut self, bucket: Resource<KvStore>) -> wasmtime::Result<()> {
+            self.table.delete(bucket)?;
+            Ok(())
+        }
+    }
+
+    impl batch::Host for HostState {
+        async fn get_many(
+            &mut self,
+            bucket: Resource<KvStore>,
+            keys: Vec<String>,
+        ) -> Result<Vec<(String, Option<Vec<u8>>)>, store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            if keys.is_empty() {
+                return Ok(vec![]);
+            }
+            s.get_many(&keys).map_err(other)
+        }
+
+        async fn set_many(
+            &mut self,
+            bucket: Resource<KvStore>,
+            key_values: Vec<(String, Vec<u8>)>,
+        ) -> Result<(), store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            for (key, value) in &key_values {
+                s.set(key, value).map_err(other)?;
+            }
+            Ok(())
+        }
+
+        async fn delete_many(
+            &mut self,
+            bucket: Resource<KvStore>,
+            keys: Vec<String>,
+        ) -> Result<(), store::Error> {
+            let s = self
+                .table
+                .get(&bucket)
+                .map_err(|_| store::Error::NoSuchStore)?;
+            for key in &keys {
+                s.delete(key).map_err(other)?;
+            }
+            Ok(())
+        }
     }
 }
 
