@@ -3,15 +3,21 @@
 use crate::assess::{self, Kind};
 use crate::{fhir, inputs, Ctx};
 use http::StatusCode;
-use serde::Deserialize;
+use risk_types::models::{InputSpec, OutputSpec};
+use serde::{Deserialize, Serialize};
 use service_kit::audit::Outcome;
 use service_kit::http::{header_str, json, with_body, Reply, Request};
 use service_kit::page::PageRequest;
 use service_kit::{json as body, Problem};
 
 pub fn models(ctx: &Ctx) -> Reply {
-    let items: Vec<_> = ctx.engine.cards().iter().map(published).collect();
-    Ok(json(StatusCode::OK, &serde_json::json!({ "items": items })))
+    #[derive(Serialize)]
+    struct Items<'a> {
+        items: Vec<Published<'a>>,
+    }
+    let cards = ctx.engine.cards();
+    let items = cards.iter().map(Published::of).collect();
+    Ok(json(StatusCode::OK, &Items { items }))
 }
 
 pub fn model(ctx: &Ctx, id: &str) -> Reply {
@@ -19,23 +25,70 @@ pub fn model(ctx: &Ctx, id: &str) -> Reply {
         .engine
         .card(id)
         .ok_or_else(|| Problem::not_found("no such model"))?;
-    Ok(json(StatusCode::OK, &published(&card)))
+    Ok(json(StatusCode::OK, &Published::of(&card)))
 }
 
 /// A card as this API publishes it: the engine's, with each input's `other_units` (the units
 /// diagnosis converts from, and the validated range in each), so a form needs no table of its
-/// own.
-fn published(card: &crate::engine::Card) -> serde_json::Value {
-    let mut value = serde_json::to_value(card).unwrap_or_default();
-    if let Some(shown) = value["inputs"].as_array_mut() {
-        for (json, spec) in shown.iter_mut().zip(&card.inputs) {
-            let other = inputs::other_units(&spec.name, spec.unit.as_deref(), spec.range);
-            if !other.is_empty() {
-                json["other_units"] = other.into();
-            }
+/// own. Serialised straight from the card: the model list is read on every form's load, and
+/// going through a `serde_json::Value` copied it twice more.
+#[derive(Serialize)]
+struct Published<'a> {
+    id: &'a str,
+    version: &'a str,
+    title: &'a str,
+    outcome: &'a str,
+    horizon_years: u32,
+    citation: &'a str,
+    inputs: Vec<PublishedInput<'a>>,
+    outputs: &'a [OutputSpec],
+    intended_population: &'a str,
+    caveats: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PublishedInput<'a> {
+    #[serde(flatten)]
+    spec: &'a InputSpec,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    other_units: Vec<serde_json::Value>,
+}
+
+impl<'a> Published<'a> {
+    fn of(card: &'a crate::engine::Card) -> Self {
+        // Every field named, no `..`: a field added to the card fails to compile here rather
+        // than go unpublished.
+        let crate::engine::Card {
+            id,
+            version,
+            title,
+            outcome,
+            horizon_years,
+            citation,
+            inputs,
+            outputs,
+            intended_population,
+            caveats,
+        } = card;
+        Published {
+            id,
+            version,
+            title,
+            outcome,
+            horizon_years: *horizon_years,
+            citation,
+            inputs: inputs
+                .iter()
+                .map(|spec| PublishedInput {
+                    spec,
+                    other_units: inputs::other_units(&spec.name, spec.unit.as_deref(), spec.range),
+                })
+                .collect(),
+            outputs,
+            intended_population,
+            caveats,
         }
     }
-    value
 }
 
 /// Splits the body into the optional `patient_id` and the readings.
