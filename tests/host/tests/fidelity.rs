@@ -299,3 +299,15 @@ fn every_request_gets_a_fresh_instance() {
         assert_eq!(get("/probe/exact").1["served_by_this_instance"], 1);
     }
 }
+
+#[test]
+fn both_key_value_interfaces_reach_the_same_store_as_on_spin() {
+    let (status, b) = get("/probe/x?kv");
+    assert_eq!(status, 200, "{b}");
+    // Spin's get-many (`key IN rarray(...)`) answers only the keys it has.
+    assert_eq!(
+        b["kv"]["get_many"],
+        serde_json::json!([["written", "by spin"]])
+    );
+    assert_eq!(b["kv"]["not_granted"], "access-denied");
+}
