@@ -3,6 +3,8 @@
 //! (its SQLite backend holds one connection per store; Redis, one client), so a read costs
 //! microseconds, where the service's SQLite database is a new connection per request whose
 //! first statement loads the schema. A route that needs no data then opens no database at all.
+//! Every call is still a hand-off of the request's thread on Spin's SQLite backend, so what a
+//! request will read is read in one call ([`Kv::prefetch`]).
 //!
 //! Each service's store is its own label (`<service>_cache`, granted in `spin.toml` to that
 //! component alone): what it holds decides whose tokens verify, so no other component may
